@@ -1,0 +1,61 @@
+/* One table of error codes, their stable short codes and human sentences. */
+#include <stddef.h>
+
+#include <onecard/error.h>
+
+struct error_entry {
+	int code;
+	const char *short_code;
+	const char *sentence;
+};
+
+/* Append only: existing rows keep their number, code and meaning. */
+static const struct error_entry error_table[] = {
+	{ONECARD_OK, "ok", "success"},
+	{ONECARD_ERR_INTERNAL, "internal_error", "internal error"},
+	{ONECARD_ERR_NOMEM, "out_of_memory", "out of memory"},
+	{ONECARD_ERR_INVALID_ARG, "invalid_argument", "invalid argument"},
+	{ONECARD_ERR_BAD_FORMAT, "bad_format", "malformed input"},
+	{ONECARD_ERR_TOO_LARGE, "too_large", "input is larger than allowed"},
+	{ONECARD_ERR_ALG_NOT_ALLOWED, "alg_not_allowed", "signature algorithm not allowed"},
+	{ONECARD_ERR_UNKNOWN_KID, "unknown_kid", "no key for this token"},
+	{ONECARD_ERR_BAD_SIGNATURE, "bad_signature", "signature does not verify"},
+	{ONECARD_ERR_EXPIRED, "expired", "token has expired"},
+	{ONECARD_ERR_NOT_YET_VALID, "not_yet_valid", "token is not yet valid"},
+	{ONECARD_ERR_WRONG_ISSUER, "wrong_issuer", "token is from another issuer"},
+	{ONECARD_ERR_WRONG_AUDIENCE, "wrong_audience", "token is for another audience"},
+	{ONECARD_ERR_WRONG_TYPE, "wrong_type", "token is of another type"},
+	{ONECARD_ERR_CRIT_UNSUPPORTED, "crit_unsupported", "critical header extension not supported"},
+	{ONECARD_ERR_HEADER_NOT_ALLOWED, "header_not_allowed", "header parameter not allowed"},
+	{ONECARD_ERR_BAD_CLAIM, "bad_claim", "a claim is missing or malformed"},
+	{ONECARD_ERR_BAD_KEY, "bad_key", "key is invalid or unsupported"},
+	{ONECARD_ERR_BAD_KEYSET, "bad_keyset", "key set is invalid"},
+	{ONECARD_ERR_IO, "io_error", "input/output error"},
+	{ONECARD_ERR_CRYPTO, "crypto_error", "cryptographic operation failed"},
+};
+
+static const struct error_entry *find_error(int err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(error_table) / sizeof(error_table[0]); i++) {
+		if (error_table[i].code == err) {
+			return &error_table[i];
+		}
+	}
+	return NULL;
+}
+
+const char *onecard_err_code(int err)
+{
+	const struct error_entry *e = find_error(err);
+
+	return e != NULL ? e->short_code : "unknown_error";
+}
+
+const char *onecard_strerror(int err)
+{
+	const struct error_entry *e = find_error(err);
+
+	return e != NULL ? e->sentence : "unknown error";
+}

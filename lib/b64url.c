@@ -25,8 +25,7 @@ static unsigned mask_in(unsigned x, unsigned lo, unsigned hi)
 /* Maps 0..63 to its character without branching on the value. */
 static char encode_char(unsigned v)
 {
-	unsigned c = (mask_lt(v, 26u) & (v + 'A')) |
-		     (mask_in(v, 26u, 51u) & (v - 26u + 'a')) |
+	unsigned c = (mask_lt(v, 26u) & (v + 'A')) | (mask_in(v, 26u, 51u) & (v - 26u + 'a')) |
 		     (mask_in(v, 52u, 61u) & (v - 52u + '0')) |
 		     (mask_in(v, 62u, 62u) & (unsigned)'-') |
 		     (mask_in(v, 63u, 63u) & (unsigned)'_');
@@ -44,8 +43,8 @@ static unsigned decode_char(unsigned char ch)
 	unsigned digit = mask_in(c, '0', '9');
 	unsigned dash = mask_in(c, '-', '-');
 	unsigned under = mask_in(c, '_', '_');
-	unsigned v = (upper & (c - 'A')) | (lower & (c - 'a' + 26u)) |
-		     (digit & (c - '0' + 52u)) | (dash & 62u) | (under & 63u);
+	unsigned v = (upper & (c - 'A')) | (lower & (c - 'a' + 26u)) | (digit & (c - '0' + 52u)) |
+		     (dash & 62u) | (under & 63u);
 
 	return v | (~(upper | lower | digit | dash | under) & 0x100u);
 }
@@ -112,8 +111,7 @@ int oc_b64url_encode_alloc(const uint8_t *in, size_t len, char **out)
 	return ONECARD_OK;
 }
 
-int oc_b64url_decode(const char *in, size_t len, uint8_t *out, size_t out_cap,
-		     size_t *out_len)
+int oc_b64url_decode(const char *in, size_t len, uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	size_t i, o = 0;
 	unsigned acc = 0;

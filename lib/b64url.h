@@ -27,7 +27,6 @@ int oc_b64url_encode_alloc(const uint8_t *in, size_t len, char **out);
 /* Decodes text of length len into out (capacity out_cap).
  * Returns 0 and *out_len, ONECARD_ERR_BAD_FORMAT on any non-canonical
  * input, or ONECARD_ERR_TOO_LARGE if out is too small. */
-int oc_b64url_decode(const char *in, size_t len, uint8_t *out, size_t out_cap,
-		     size_t *out_len);
+int oc_b64url_decode(const char *in, size_t len, uint8_t *out, size_t out_cap, size_t *out_len);
 
 #endif

@@ -20,7 +20,7 @@ int oc_jose_sign(const oc_key *key, const uint8_t *msg, size_t msg_len,
 /* Verifies a JOSE signature. Returns 0 only when OpenSSL says exactly 1;
  * ONECARD_ERR_BAD_SIGNATURE for a wrong length, r or s out of [1, n-1],
  * or a signature that does not verify. */
-int oc_jose_verify(const oc_key *key, const uint8_t *msg, size_t msg_len,
-		   const uint8_t *sig, size_t sig_len);
+int oc_jose_verify(const oc_key *key, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
+		   size_t sig_len);
 
 #endif

@@ -44,8 +44,7 @@ void oc_key_free(oc_key *key)
 }
 
 /* Decodes member name as exactly COORD_LEN bytes. Absent: *present = 0. */
-static int get_coord(const json_t *jwk, const char *name, uint8_t out[COORD_LEN],
-		     int *present)
+static int get_coord(const json_t *jwk, const char *name, uint8_t out[COORD_LEN], int *present)
 {
 	size_t len = 0, got = 0;
 	const json_t *v = json_object_get(jwk, name);
@@ -128,8 +127,8 @@ out:
 	return r;
 }
 
-static int p256_from_raw(const uint8_t x[COORD_LEN], const uint8_t y[COORD_LEN],
-			 const uint8_t *d, EVP_PKEY **out)
+static int p256_from_raw(const uint8_t x[COORD_LEN], const uint8_t y[COORD_LEN], const uint8_t *d,
+			 EVP_PKEY **out)
 {
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
@@ -150,8 +149,10 @@ static int p256_from_raw(const uint8_t x[COORD_LEN], const uint8_t y[COORD_LEN],
 		r = ONECARD_ERR_NOMEM;
 		goto out;
 	}
-	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)) != 1) {
+	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
+		    1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)) !=
+		    1) {
 		r = ONECARD_ERR_CRYPTO;
 		goto out;
 	}
@@ -178,7 +179,8 @@ static int p256_from_raw(const uint8_t x[COORD_LEN], const uint8_t y[COORD_LEN],
 	if (check == NULL || EVP_PKEY_public_check(check) != 1) {
 		goto out;
 	}
-	if (d != NULL && (EVP_PKEY_private_check(check) != 1 || EVP_PKEY_pairwise_check(check) != 1)) {
+	if (d != NULL &&
+	    (EVP_PKEY_private_check(check) != 1 || EVP_PKEY_pairwise_check(check) != 1)) {
 		goto out;
 	}
 	*out = pkey;
@@ -290,7 +292,8 @@ static int get_bn_padded(const EVP_PKEY *pkey, const char *param, uint8_t out[CO
 	BIGNUM *bn = NULL;
 	int r = ONECARD_ERR_CRYPTO;
 
-	if (EVP_PKEY_get_bn_param(pkey, param, &bn) == 1 && BN_bn2binpad(bn, out, COORD_LEN) == (int)COORD_LEN) {
+	if (EVP_PKEY_get_bn_param(pkey, param, &bn) == 1 &&
+	    BN_bn2binpad(bn, out, COORD_LEN) == (int)COORD_LEN) {
 		r = ONECARD_OK;
 	}
 	BN_clear_free(bn);
@@ -328,7 +331,8 @@ int oc_jwk_to_json(const oc_key *key, int include_private, json_t **out)
 		}
 		if (include_private) {
 			len = sizeof(d);
-			if (EVP_PKEY_get_raw_private_key(key->pkey, d, &len) != 1 || len != COORD_LEN) {
+			if (EVP_PKEY_get_raw_private_key(key->pkey, d, &len) != 1 ||
+			    len != COORD_LEN) {
 				r = ONECARD_ERR_CRYPTO;
 				goto out;
 			}

@@ -15,8 +15,8 @@
 typedef struct oc_key {
 	char kid[ONECARD_KID_MAX_LEN + 1];
 	size_t kid_len;
-	int alg;          /* ONECARD_ALG_*: the only algorithm this key serves */
-	int has_private;  /* 1 when pkey holds the private half */
+	int alg;	 /* ONECARD_ALG_*: the only algorithm this key serves */
+	int has_private; /* 1 when pkey holds the private half */
 	EVP_PKEY *pkey;
 } oc_key;
 

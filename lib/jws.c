@@ -45,8 +45,8 @@ int oc_jws_split(const char *token, size_t len, oc_jws_parts *parts)
 	return ONECARD_OK;
 }
 
-int oc_jws_sign_bytes(const oc_key *key, const char *header, size_t header_len,
-		      const char *payload, size_t payload_len, char **token_out)
+int oc_jws_sign_bytes(const oc_key *key, const char *header, size_t header_len, const char *payload,
+		      size_t payload_len, char **token_out)
 {
 	char *token = NULL;
 	uint8_t sig[OC_JOSE_SIG_LEN];

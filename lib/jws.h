@@ -28,7 +28,7 @@ int oc_jws_split(const char *token, size_t len, oc_jws_parts *parts);
 
 /* Signs the exact bytes of a header and a payload (already JSON text)
  * into a compact token (*token_out, freed by the caller). */
-int oc_jws_sign_bytes(const oc_key *key, const char *header, size_t header_len,
-		      const char *payload, size_t payload_len, char **token_out);
+int oc_jws_sign_bytes(const oc_key *key, const char *header, size_t header_len, const char *payload,
+		      size_t payload_len, char **token_out);
 
 #endif

@@ -14,8 +14,8 @@
 #include "jws.h"
 
 #define LIFETIME_MAX 86400 /* a day: tokens live minutes, never longer than this */
-#define JTI_BYTES 16u
-#define TYP_MAX_LEN 64u
+#define JTI_BYTES    16u
+#define TYP_MAX_LEN  64u
 
 struct onecard_signer {
 	oc_key *key;
@@ -81,7 +81,7 @@ int onecard_signer_alg(const onecard_signer *signer)
 static int set_int(json_t *obj, const char *name, int64_t v)
 {
 	return json_object_set_new(obj, name, json_integer((json_int_t)v)) == 0 ? ONECARD_OK
-										 : ONECARD_ERR_NOMEM;
+										: ONECARD_ERR_NOMEM;
 }
 
 static int set_fresh_jti(json_t *claims)

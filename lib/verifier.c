@@ -17,7 +17,7 @@
 #include "jwks.h"
 #include "jws.h"
 
-#define HEADER_MAX 1024u /* decoded header bytes; ours are under 100 */
+#define HEADER_MAX  1024u /* decoded header bytes; ours are under 100 */
 #define TYP_MAX_LEN 64u
 #define SIG_B64_MAX 128u
 
@@ -30,11 +30,11 @@ struct onecard_verifier {
 };
 
 /* A failure: the code and the fixed sentence that names its rule. */
-#define FAIL(code, why)                                                                            \
-	do {                                                                                       \
-		r = (code);                                                                        \
-		reason = (why);                                                                    \
-		goto out;                                                                          \
+#define FAIL(code, why)         \
+	do {                    \
+		r = (code);     \
+		reason = (why); \
+		goto out;       \
 	} while (0)
 
 int onecard_verifier_new(const char *jwks_text, size_t len, onecard_verifier **out)
@@ -148,8 +148,9 @@ static int check_header(const onecard_verifier *v, const json_t *header, const o
 		*reason_out = "header has crit: no extension is supported";
 		return ONECARD_ERR_CRIT_UNSUPPORTED;
 	}
-	json_object_foreach((json_t *)header, name, value) {
-		if (strcmp(name, "alg") != 0 && strcmp(name, "kid") != 0 && strcmp(name, "typ") != 0) {
+	json_object_foreach ((json_t *)header, name, value) {
+		if (strcmp(name, "alg") != 0 && strcmp(name, "kid") != 0 &&
+		    strcmp(name, "typ") != 0) {
 			*reason_out = "header has a parameter other than alg, kid and typ";
 			return ONECARD_ERR_HEADER_NOT_ALLOWED;
 		}
@@ -316,8 +317,8 @@ int onecard_verify(const onecard_verifier *v, const char *token, size_t len, con
 	if (claims_out != NULL) {
 		*claims_out = NULL;
 	}
-	if (v == NULL || token == NULL || issuer == NULL || audience == NULL || claims_out == NULL ||
-	    issuer[0] == '\0' || audience[0] == '\0') {
+	if (v == NULL || token == NULL || issuer == NULL || audience == NULL ||
+	    claims_out == NULL || issuer[0] == '\0' || audience[0] == '\0') {
 		FAIL(ONECARD_ERR_INVALID_ARG, "verifier, token, issuer and audience are required");
 	}
 	if (len > v->max_len) {
@@ -335,9 +336,8 @@ int onecard_verify(const onecard_verifier *v, const char *token, size_t len, con
 	if (r != ONECARD_OK) {
 		goto out;
 	}
-	if (parts.signature_len == 0 ||
-	    oc_b64url_decode(parts.signature, parts.signature_len, sig, sizeof(sig), &sig_len) !=
-		    ONECARD_OK) {
+	if (parts.signature_len == 0 || oc_b64url_decode(parts.signature, parts.signature_len, sig,
+							 sizeof(sig), &sig_len) != ONECARD_OK) {
 		FAIL(ONECARD_ERR_BAD_FORMAT, "signature is missing or not base64url");
 	}
 	r = oc_jose_verify(key, (const uint8_t *)token, parts.signing_input_len, sig, sig_len);
@@ -351,7 +351,8 @@ int onecard_verify(const onecard_verifier *v, const char *token, size_t len, con
 		FAIL(ONECARD_ERR_NOMEM, "out of memory");
 	}
 	if (oc_b64url_decode(parts.payload, parts.payload_len, (uint8_t *)payload_buf,
-			     oc_b64url_decoded_max(parts.payload_len), &payload_len) != ONECARD_OK ||
+			     oc_b64url_decoded_max(parts.payload_len),
+			     &payload_len) != ONECARD_OK ||
 	    oc_json_parse_object(payload_buf, payload_len, &payload) != ONECARD_OK) {
 		FAIL(ONECARD_ERR_BAD_FORMAT, "payload is not base64url of a JSON object");
 	}

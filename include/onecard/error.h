@@ -17,26 +17,26 @@ extern "C" {
 
 enum onecard_error {
 	ONECARD_OK = 0,
-	ONECARD_ERR_INTERNAL = -1,          /* a bug or an unexpected library failure */
-	ONECARD_ERR_NOMEM = -2,             /* out of memory */
-	ONECARD_ERR_INVALID_ARG = -3,       /* the caller passed something unusable */
-	ONECARD_ERR_BAD_FORMAT = -4,        /* not a compact JWS / not valid JSON / bad base64url */
-	ONECARD_ERR_TOO_LARGE = -5,         /* input over its named maximum */
+	ONECARD_ERR_INTERNAL = -1,	    /* a bug or an unexpected library failure */
+	ONECARD_ERR_NOMEM = -2,		    /* out of memory */
+	ONECARD_ERR_INVALID_ARG = -3,	    /* the caller passed something unusable */
+	ONECARD_ERR_BAD_FORMAT = -4,	    /* not a compact JWS / not valid JSON / bad base64url */
+	ONECARD_ERR_TOO_LARGE = -5,	    /* input over its named maximum */
 	ONECARD_ERR_ALG_NOT_ALLOWED = -6,   /* alg not allowed, or does not fit the key */
-	ONECARD_ERR_UNKNOWN_KID = -7,       /* no key for this kid (or no kid and no single fit) */
-	ONECARD_ERR_BAD_SIGNATURE = -8,     /* signature does not verify */
-	ONECARD_ERR_EXPIRED = -9,           /* exp passed (beyond leeway) */
+	ONECARD_ERR_UNKNOWN_KID = -7,	    /* no key for this kid (or no kid and no single fit) */
+	ONECARD_ERR_BAD_SIGNATURE = -8,	    /* signature does not verify */
+	ONECARD_ERR_EXPIRED = -9,	    /* exp passed (beyond leeway) */
 	ONECARD_ERR_NOT_YET_VALID = -10,    /* nbf or iat in the future (beyond leeway) */
-	ONECARD_ERR_WRONG_ISSUER = -11,     /* iss is not exactly the expected issuer */
+	ONECARD_ERR_WRONG_ISSUER = -11,	    /* iss is not exactly the expected issuer */
 	ONECARD_ERR_WRONG_AUDIENCE = -12,   /* aud does not name the expected audience */
-	ONECARD_ERR_WRONG_TYPE = -13,       /* typ header is not the expected token type */
+	ONECARD_ERR_WRONG_TYPE = -13,	    /* typ header is not the expected token type */
 	ONECARD_ERR_CRIT_UNSUPPORTED = -14, /* crit header present: no extension is understood */
 	ONECARD_ERR_HEADER_NOT_ALLOWED = -15, /* jwk, jku, x5u, x5c or another unlisted header */
-	ONECARD_ERR_BAD_CLAIM = -16,        /* a required claim missing or of the wrong type */
-	ONECARD_ERR_BAD_KEY = -17,          /* a JWK is invalid or unsupported */
-	ONECARD_ERR_BAD_KEYSET = -18,       /* a JWKS is invalid (duplicate kid, mixed private...) */
-	ONECARD_ERR_IO = -19,               /* reading or writing a file failed */
-	ONECARD_ERR_CRYPTO = -20,           /* OpenSSL refused an operation it should not have */
+	ONECARD_ERR_BAD_CLAIM = -16,	      /* a required claim missing or of the wrong type */
+	ONECARD_ERR_BAD_KEY = -17,	      /* a JWK is invalid or unsupported */
+	ONECARD_ERR_BAD_KEYSET = -18, /* a JWKS is invalid (duplicate kid, mixed private...) */
+	ONECARD_ERR_IO = -19,	      /* reading or writing a file failed */
+	ONECARD_ERR_CRYPTO = -20,     /* OpenSSL refused an operation it should not have */
 };
 
 /* Returns the stable short code of an error ("bad_format", "expired"...).

@@ -29,14 +29,14 @@ extern "C" {
 #endif
 
 /* Named maximums. */
-#define ONECARD_TOKEN_MAX_LEN_DEFAULT 8192u  /* bytes of a compact token */
-#define ONECARD_TOKEN_MAX_LEN_LIMIT 65536u   /* the most set_max_len accepts */
-#define ONECARD_JWKS_MAX_LEN 262144u         /* bytes of a JWKS document */
-#define ONECARD_JWKS_MAX_KEYS 64u            /* keys in one JWKS */
-#define ONECARD_KID_MAX_LEN 128u             /* bytes of a kid */
-#define ONECARD_LEEWAY_DEFAULT 60u           /* seconds of clock skew allowed */
-#define ONECARD_LEEWAY_MAX 300u
-#define ONECARD_TYP_ACCESS "at+jwt"          /* RFC 9068 access token type */
+#define ONECARD_TOKEN_MAX_LEN_DEFAULT 8192u   /* bytes of a compact token */
+#define ONECARD_TOKEN_MAX_LEN_LIMIT   65536u  /* the most set_max_len accepts */
+#define ONECARD_JWKS_MAX_LEN	      262144u /* bytes of a JWKS document */
+#define ONECARD_JWKS_MAX_KEYS	      64u     /* keys in one JWKS */
+#define ONECARD_KID_MAX_LEN	      128u    /* bytes of a kid */
+#define ONECARD_LEEWAY_DEFAULT	      60u     /* seconds of clock skew allowed */
+#define ONECARD_LEEWAY_MAX	      300u
+#define ONECARD_TYP_ACCESS	      "at+jwt" /* RFC 9068 access token type */
 
 /* Signature algorithms onecard signs and accepts. One key, one algorithm. */
 enum onecard_alg {
@@ -58,14 +58,13 @@ ONECARD_API int onecard_alg_from_name(const char *name);
  * kid: 1..ONECARD_KID_MAX_LEN printable ASCII characters.
  * On success *jwk_out is set and the caller frees it with
  * onecard_secret_string_free(), which wipes it. */
-ONECARD_API ONECARD_WARN_UNUSED int onecard_key_generate(int alg, const char *kid,
-							  char **jwk_out);
+ONECARD_API ONECARD_WARN_UNUSED int onecard_key_generate(int alg, const char *kid, char **jwk_out);
 
 /* Builds a public JWKS ({"keys":[...]}) from private or public JWKs given
  * as JSON texts; private members are dropped. Fails on a duplicate kid
  * or an invalid key. On success *jwks_out is the caller's. */
 ONECARD_API ONECARD_WARN_UNUSED int onecard_jwks_from_jwks_texts(const char *const *jwk_texts,
-								  size_t count, char **jwks_out);
+								 size_t count, char **jwks_out);
 
 /* ---- signing --------------------------------------------------------- */
 
@@ -74,7 +73,7 @@ typedef struct onecard_signer onecard_signer;
 /* Builds a signer from a private JWK (JSON text). The JWK must carry a
  * kid; its algorithm is fixed by its key type and curve. */
 ONECARD_API ONECARD_WARN_UNUSED int onecard_signer_new(const char *jwk_text, size_t len,
-							onecard_signer **out);
+						       onecard_signer **out);
 ONECARD_API void onecard_signer_free(onecard_signer *signer);
 
 /* Returns the signer's kid (borrowed). */
@@ -89,9 +88,9 @@ ONECARD_API int onecard_signer_alg(const onecard_signer *signer);
  * typ: NULL means ONECARD_TYP_ACCESS. now: Unix seconds, 0 = the clock.
  * lifetime_s: 1 .. 86400. On success *token_out is the caller's. */
 ONECARD_API ONECARD_WARN_UNUSED int onecard_signer_issue(const onecard_signer *signer,
-							  const char *claims_json, size_t len,
-							  const char *typ, int64_t now,
-							  int64_t lifetime_s, char **token_out);
+							 const char *claims_json, size_t len,
+							 const char *typ, int64_t now,
+							 int64_t lifetime_s, char **token_out);
 
 /* ---- verifying ------------------------------------------------------- */
 
@@ -103,7 +102,7 @@ typedef struct onecard_claims onecard_claims;
  * member, an unsupported key type (RSA, oct...) or a duplicate kid
  * rejects the whole set with ONECARD_ERR_BAD_KEYSET or _BAD_KEY. */
 ONECARD_API ONECARD_WARN_UNUSED int onecard_verifier_new(const char *jwks_text, size_t len,
-							  onecard_verifier **out);
+							 onecard_verifier **out);
 ONECARD_API void onecard_verifier_free(onecard_verifier *verifier);
 
 /* Seconds of clock skew tolerated on exp, nbf and iat (default 60,
@@ -133,17 +132,14 @@ ONECARD_API size_t onecard_verifier_key_count(const onecard_verifier *verifier);
  * onecard_claims_free), or a negative code with *claims_out NULL.
  * reason_out, if not NULL, receives a fixed human sentence naming the
  * rule that failed (never the token's own bytes); it is static. */
-ONECARD_API ONECARD_WARN_UNUSED int onecard_verify(const onecard_verifier *verifier,
-						    const char *token, size_t len,
-						    const char *issuer, const char *audience,
-						    onecard_claims **claims_out,
-						    const char **reason_out);
+ONECARD_API ONECARD_WARN_UNUSED int
+onecard_verify(const onecard_verifier *verifier, const char *token, size_t len, const char *issuer,
+	       const char *audience, onecard_claims **claims_out, const char **reason_out);
 
 ONECARD_API void onecard_claims_free(onecard_claims *claims);
 
 /* Returns a string claim (borrowed), or NULL if absent or not a string. */
-ONECARD_API const char *onecard_claims_get0_string(const onecard_claims *claims,
-						   const char *name);
+ONECARD_API const char *onecard_claims_get0_string(const onecard_claims *claims, const char *name);
 
 /* Reads an integer claim. Returns ONECARD_OK, or ONECARD_ERR_BAD_CLAIM if
  * absent or not an integer (*value is then 0). */
@@ -156,7 +152,7 @@ ONECARD_API const char *onecard_claims_get0_kid(const onecard_claims *claims);
 /* Serializes all claims as compact JSON with sorted keys. The caller
  * frees *json_out with onecard_string_free(). */
 ONECARD_API ONECARD_WARN_UNUSED int onecard_claims_to_json(const onecard_claims *claims,
-							    char **json_out);
+							   char **json_out);
 
 /* ---- memory ---------------------------------------------------------- */
 

@@ -3,7 +3,7 @@
 #define ONECARD_VISIBILITY_H
 
 #if defined(__GNUC__)
-#define ONECARD_API __attribute__((visibility("default")))
+#define ONECARD_API	    __attribute__((visibility("default")))
 #define ONECARD_WARN_UNUSED __attribute__((warn_unused_result))
 #else
 #define ONECARD_API

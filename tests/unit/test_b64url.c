@@ -21,7 +21,8 @@ static void rfc4648_vectors(void **state)
 {
 	/* RFC 4648 §10, without padding as RFC 7515 §2 requires. */
 	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *const coded[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
+	static const char *const coded[] = {"",	      "Zg",	 "Zm8",	    "Zm9v",
+					    "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
 	char text[32];
 	uint8_t bytes[32];
 	size_t i, len;
@@ -75,24 +76,22 @@ static void every_byte_round_trips(void **state)
 static void refuses_non_canonical(void **state)
 {
 	static const char *const bad[] = {
-		"Zg==",  /* padding */
-		"Zm+v",  /* standard alphabet */
-		"Zm/v",
-		" Zm9v", /* whitespace */
-		"Zm9v\n",
-		"Zm 9v",
-		"Zh",    /* unused low bits set: "Zg" is the only encoding of "f" */
-		"Zm9",   /* same, one character short of three bytes: "Zm8" is right */
-		"Z",     /* a single trailing character encodes no whole byte */
-		"Zm9vY",
-		"Zm9v\xc3\xa9", /* non-ASCII */
+		"Zg==",		   /* padding */
+		"Zm+v",		   /* standard alphabet */
+		"Zm/v",	  " Zm9v", /* whitespace */
+		"Zm9v\n", "Zm 9v",
+		"Zh",  /* unused low bits set: "Zg" is the only encoding of "f" */
+		"Zm9", /* same, one character short of three bytes: "Zm8" is right */
+		"Z",   /* a single trailing character encodes no whole byte */
+		"Zm9vY",  "Zm9v\xc3\xa9", /* non-ASCII */
 	};
 	uint8_t bytes[32];
 	size_t i, len = 99;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(decode(bad[i], bytes, sizeof(bytes), &len), ONECARD_ERR_BAD_FORMAT);
+		assert_int_equal(decode(bad[i], bytes, sizeof(bytes), &len),
+				 ONECARD_ERR_BAD_FORMAT);
 		assert_int_equal(len, 0);
 	}
 	/* An embedded NUL is not a terminator here: it is a bad character. */
@@ -115,10 +114,8 @@ static void bounded_output(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(rfc4648_vectors),
-		cmocka_unit_test(url_alphabet),
-		cmocka_unit_test(every_byte_round_trips),
-		cmocka_unit_test(refuses_non_canonical),
+		cmocka_unit_test(rfc4648_vectors),	  cmocka_unit_test(url_alphabet),
+		cmocka_unit_test(every_byte_round_trips), cmocka_unit_test(refuses_non_canonical),
 		cmocka_unit_test(bounded_output),
 	};
 

@@ -14,11 +14,11 @@
 #include "jwk.h"
 
 /* RFC 7515 appendix A.3 (P-256) and RFC 8037 appendix A (Ed25519). */
-#define EC_X "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"
-#define EC_Y "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
-#define EC_D "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"
-#define ED_X "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
-#define ED_D "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
+#define EC_X   "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"
+#define EC_Y   "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
+#define EC_D   "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"
+#define ED_X   "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+#define ED_D   "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
 #define ZERO32 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 static int parse(const char *text, enum oc_jwk_mode mode)
@@ -68,10 +68,11 @@ static void refuses_symmetric_and_rsa(void **state)
 	/* J2/J4: an HMAC key, empty or short or long, is never a key here. */
 	assert_int_equal(parse("{\"kty\":\"oct\",\"kid\":\"h\",\"k\":\"\"}", OC_JWK_ANY),
 			 ONECARD_ERR_BAD_KEY);
-	assert_int_equal(parse("{\"kty\":\"oct\",\"kid\":\"h\",\"k\":\"" ZERO32 ZERO32 "\"}",
-			       OC_JWK_ANY),
-			 ONECARD_ERR_BAD_KEY);
-	assert_int_equal(parse("{\"kty\":\"RSA\",\"kid\":\"r\",\"n\":\"" ZERO32 "\",\"e\":\"AQAB\"}",
+	assert_int_equal(
+		parse("{\"kty\":\"oct\",\"kid\":\"h\",\"k\":\"" ZERO32 ZERO32 "\"}", OC_JWK_ANY),
+		ONECARD_ERR_BAD_KEY);
+	assert_int_equal(parse("{\"kty\":\"RSA\",\"kid\":\"r\",\"n\":\"" ZERO32
+			       "\",\"e\":\"AQAB\"}",
 			       OC_JWK_ANY),
 			 ONECARD_ERR_BAD_KEY);
 }
@@ -87,14 +88,17 @@ static void refuses_other_curves(void **state)
 			       "\",\"y\":\"" EC_Y "\"}",
 			       OC_JWK_ANY),
 			 ONECARD_ERR_BAD_KEY);
-	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"X25519\",\"kid\":\"b\",\"x\":\"" ED_X "\"}",
+	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"X25519\",\"kid\":\"b\",\"x\":\"" ED_X
+			       "\"}",
 			       OC_JWK_ANY),
 			 ONECARD_ERR_BAD_KEY);
-	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"Ed448\",\"kid\":\"b\",\"x\":\"" ED_X "\"}",
+	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"Ed448\",\"kid\":\"b\",\"x\":\"" ED_X
+			       "\"}",
 			       OC_JWK_ANY),
 			 ONECARD_ERR_BAD_KEY);
 	/* wrong_curve: an EC curve name under OKP and the reverse. */
-	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"P-256\",\"kid\":\"b\",\"x\":\"" ED_X "\"}",
+	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"P-256\",\"kid\":\"b\",\"x\":\"" ED_X
+			       "\"}",
 			       OC_JWK_ANY),
 			 ONECARD_ERR_BAD_KEY);
 	assert_int_equal(parse("{\"kty\":\"EC\",\"crv\":\"Ed25519\",\"kid\":\"b\",\"x\":\"" ED_X
@@ -116,19 +120,21 @@ static void refuses_invalid_points_and_lengths(void **state)
 			       "AA\",\"y\":\"" EC_Y "\"}",
 			       OC_JWK_ANY),
 			 ONECARD_ERR_BAD_KEY);
-	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"b\",\"x\":\"11qYAYKx\"}",
-			       OC_JWK_ANY),
-			 ONECARD_ERR_BAD_KEY);
+	assert_int_equal(
+		parse("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"b\",\"x\":\"11qYAYKx\"}",
+		      OC_JWK_ANY),
+		ONECARD_ERR_BAD_KEY);
 	/* Padded base64 and a number where a string belongs. */
 	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"b\",\"x\":\"" ED_X
 			       "=\"}",
 			       OC_JWK_ANY),
 			 ONECARD_ERR_BAD_KEY);
-	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"b\",\"x\":7}",
-			       OC_JWK_ANY),
-			 ONECARD_ERR_BAD_KEY);
+	assert_int_equal(
+		parse("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"b\",\"x\":7}", OC_JWK_ANY),
+		ONECARD_ERR_BAD_KEY);
 	/* Missing members. */
-	assert_int_equal(parse("{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"a\",\"x\":\"" EC_X "\"}",
+	assert_int_equal(parse("{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"a\",\"x\":\"" EC_X
+			       "\"}",
 			       OC_JWK_ANY),
 			 ONECARD_ERR_BAD_KEY);
 	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"b\",\"x\":\"" ED_X
@@ -209,8 +215,9 @@ static void refuses_bad_kids(void **state)
 	char kid[ONECARD_KID_MAX_LEN + 2];
 
 	(void)state;
-	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" ED_X "\"}", OC_JWK_ANY),
-			 ONECARD_ERR_BAD_KEY);
+	assert_int_equal(
+		parse("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" ED_X "\"}", OC_JWK_ANY),
+		ONECARD_ERR_BAD_KEY);
 	assert_int_equal(parse("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"\",\"x\":\"" ED_X
 			       "\"}",
 			       OC_JWK_ANY),

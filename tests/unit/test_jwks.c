@@ -14,8 +14,8 @@
 #include "fixtures.h"
 #include "jwks.h"
 
-#define ED_X "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
-#define ED_D "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
+#define ED_X	    "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+#define ED_D	    "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"
 #define ED_PUB(kid) "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"kid\":\"" kid "\",\"x\":\"" ED_X "\"}"
 
 static int load(const char *text)
@@ -63,16 +63,19 @@ static void refuses_bad_sets(void **state)
 	assert_int_equal(load("not json"), ONECARD_ERR_BAD_KEYSET);
 	assert_int_equal(load(""), ONECARD_ERR_BAD_KEYSET);
 	/* Duplicate kid, and a duplicate "keys" member (J13 parser differential). */
-	assert_int_equal(load("{\"keys\":[" ED_PUB("a") "," ED_PUB("a") "]}"), ONECARD_ERR_BAD_KEYSET);
+	assert_int_equal(load("{\"keys\":[" ED_PUB("a") "," ED_PUB("a") "]}"),
+			 ONECARD_ERR_BAD_KEYSET);
 	assert_int_equal(load("{\"keys\":[" ED_PUB("a") "],\"keys\":[" ED_PUB("b") "]}"),
 			 ONECARD_ERR_BAD_KEYSET);
 	/* A mixed public/private set: private material never belongs here. */
 	assert_int_equal(load("{\"keys\":[" ED_PUB("a") ",{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
-			      "\"kid\":\"b\",\"x\":\"" ED_X "\",\"d\":\"" ED_D "\"}]}"),
+							"\"kid\":\"b\",\"x\":\"" ED_X
+							"\",\"d\":\"" ED_D "\"}]}"),
 			 ONECARD_ERR_BAD_KEY);
 	/* One bad key spoils the set: no half-loaded sets. */
-	assert_int_equal(load("{\"keys\":[" ED_PUB("a") ",{\"kty\":\"oct\",\"kid\":\"h\",\"k\":\"AAAA\"}]}"),
-			 ONECARD_ERR_BAD_KEY);
+	assert_int_equal(
+		load("{\"keys\":[" ED_PUB("a") ",{\"kty\":\"oct\",\"kid\":\"h\",\"k\":\"AAAA\"}]}"),
+		ONECARD_ERR_BAD_KEY);
 	assert_int_equal(load("{\"keys\":[" ED_PUB("a") ",7]}"), ONECARD_ERR_BAD_KEY);
 }
 

@@ -193,10 +193,12 @@ static void typ_option(void **state)
 	char *t;
 
 	/* RFC 7515 §4.1.9: the media type prefix and case are ignored. */
-	t = fx_sign(w->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"application/AT+JWT\"}", p);
+	t = fx_sign(w->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"application/AT+JWT\"}",
+		    p);
 	assert_int_equal(fx_verify(w->v, t), ONECARD_OK);
 	free(t);
-	t = fx_sign(w->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"onecard-session+jwt\"}", p);
+	t = fx_sign(w->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"onecard-session+jwt\"}",
+		    p);
 	assert_int_equal(fx_verify(w->v, t), ONECARD_ERR_WRONG_TYPE);
 	assert_int_equal(onecard_verifier_set_typ(w->v, "onecard-session+jwt"), ONECARD_OK);
 	assert_int_equal(fx_verify(w->v, t), ONECARD_OK);

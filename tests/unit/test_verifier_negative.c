@@ -114,8 +114,8 @@ static void j1_alg_none(void **state)
 	for (i = 0; i < 4; i++) {
 		snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"typ\":\"at+jwt\"}", names[i]);
 		assert_int_equal(unsigned_verify(header, ""), ONECARD_ERR_ALG_NOT_ALLOWED);
-		snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}",
-			 names[i]);
+		snprintf(header, sizeof(header),
+			 "{\"alg\":\"%s\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}", names[i]);
 		assert_int_equal(unsigned_verify(header, ""), ONECARD_ERR_ALG_NOT_ALLOWED);
 	}
 	/* No alg at all, and alg of the wrong JSON type. */
@@ -132,8 +132,8 @@ static void j1_missing_signature(void **state)
 	char *dot = fx_join(hb, W->payload_b64, "", NULL);
 
 	(void)state;
-	assert_int_equal(fx_verify(W->v, two), ONECARD_ERR_BAD_FORMAT);  /* h.p */
-	assert_int_equal(fx_verify(W->v, dot), ONECARD_ERR_BAD_FORMAT);  /* h.p. */
+	assert_int_equal(fx_verify(W->v, two), ONECARD_ERR_BAD_FORMAT); /* h.p */
+	assert_int_equal(fx_verify(W->v, dot), ONECARD_ERR_BAD_FORMAT); /* h.p. */
 	free(two);
 	free(dot);
 	free(hb);
@@ -150,11 +150,13 @@ static char *hmac_token(const char *alg, const char *digest, const uint8_t *secr
 	uint8_t mac[64];
 	size_t mac_len = 0;
 
-	snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"kid\":\"ec-1\",\"typ\":\"at+jwt\"}", alg);
+	snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"kid\":\"ec-1\",\"typ\":\"at+jwt\"}",
+		 alg);
 	hb = fx_b64(header, strlen(header));
 	input = fx_join(hb, W->payload_b64, NULL);
 	assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, digest, NULL, secret, secret_len,
-				  (const uint8_t *)input, strlen(input), mac, sizeof(mac), &mac_len));
+				  (const uint8_t *)input, strlen(input), mac, sizeof(mac),
+				  &mac_len));
 	sb = fx_b64(mac, mac_len);
 	t = fx_join(input, sb, NULL);
 	free(sb);
@@ -165,8 +167,8 @@ static char *hmac_token(const char *alg, const char *digest, const uint8_t *secr
 
 static void j2_hmac_with_public_key(void **state)
 {
-	static const char *const algs[][2] = {{"HS256", "SHA256"}, {"HS384", "SHA384"},
-					      {"HS512", "SHA512"}};
+	static const char *const algs[][2] = {
+		{"HS256", "SHA256"}, {"HS384", "SHA384"}, {"HS512", "SHA512"}};
 	uint8_t *forms[5] = {NULL};
 	size_t lens[5] = {0};
 	BIO *bio = BIO_new(BIO_s_mem());
@@ -221,21 +223,29 @@ static void j3_algorithm_substitution(void **state)
 
 	(void)state;
 	/* ES256 header naming the Ed25519 key, and the reverse. */
-	assert_int_equal(signed_verify(W->ec, "{\"alg\":\"ES256\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}", p),
-			 ONECARD_ERR_ALG_NOT_ALLOWED);
-	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ec-1\",\"typ\":\"at+jwt\"}", p),
-			 ONECARD_ERR_ALG_NOT_ALLOWED);
+	assert_int_equal(
+		signed_verify(W->ec, "{\"alg\":\"ES256\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}", p),
+		ONECARD_ERR_ALG_NOT_ALLOWED);
+	assert_int_equal(
+		signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ec-1\",\"typ\":\"at+jwt\"}", p),
+		ONECARD_ERR_ALG_NOT_ALLOWED);
 	/* Other families and sizes on a P-256 key. */
-	assert_int_equal(signed_verify(W->ec, "{\"alg\":\"ES384\",\"kid\":\"ec-1\",\"typ\":\"at+jwt\"}", p),
+	assert_int_equal(
+		signed_verify(W->ec, "{\"alg\":\"ES384\",\"kid\":\"ec-1\",\"typ\":\"at+jwt\"}", p),
+		ONECARD_ERR_ALG_NOT_ALLOWED);
+	assert_int_equal(
+		signed_verify(W->ec, "{\"alg\":\"PS256\",\"kid\":\"ec-1\",\"typ\":\"at+jwt\"}", p),
+		ONECARD_ERR_ALG_NOT_ALLOWED);
+	assert_int_equal(
+		signed_verify(W->ec, "{\"alg\":\"RS256\",\"kid\":\"ec-1\",\"typ\":\"at+jwt\"}", p),
+		ONECARD_ERR_ALG_NOT_ALLOWED);
+	assert_int_equal(signed_verify(W->ed,
+				       "{\"alg\":\"Ed25519\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}",
+				       p),
 			 ONECARD_ERR_ALG_NOT_ALLOWED);
-	assert_int_equal(signed_verify(W->ec, "{\"alg\":\"PS256\",\"kid\":\"ec-1\",\"typ\":\"at+jwt\"}", p),
-			 ONECARD_ERR_ALG_NOT_ALLOWED);
-	assert_int_equal(signed_verify(W->ec, "{\"alg\":\"RS256\",\"kid\":\"ec-1\",\"typ\":\"at+jwt\"}", p),
-			 ONECARD_ERR_ALG_NOT_ALLOWED);
-	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"Ed25519\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}", p),
-			 ONECARD_ERR_ALG_NOT_ALLOWED);
-	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"eddsa\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}", p),
-			 ONECARD_ERR_ALG_NOT_ALLOWED);
+	assert_int_equal(
+		signed_verify(W->ed, "{\"alg\":\"eddsa\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}", p),
+		ONECARD_ERR_ALG_NOT_ALLOWED);
 	free(p);
 }
 
@@ -250,8 +260,10 @@ static void j5_serializations(void **state)
 
 	(void)state;
 	/* General and flattened JSON serializations. */
-	snprintf(buf, sizeof(buf), "{\"payload\":\"%s\",\"signatures\":[{\"protected\":\"x\","
-		 "\"signature\":\"y\"}]}", W->payload_b64);
+	snprintf(buf, sizeof(buf),
+		 "{\"payload\":\"%s\",\"signatures\":[{\"protected\":\"x\","
+		 "\"signature\":\"y\"}]}",
+		 W->payload_b64);
 	assert_int_equal(fx_verify(W->v, buf), ONECARD_ERR_BAD_FORMAT);
 	snprintf(buf, sizeof(buf), "{\"payload\":\"%s\",\"protected\":\"x\",\"signature\":\"y\"}",
 		 W->payload_b64);
@@ -281,7 +293,8 @@ static void j5_serializations(void **state)
 static void j6_key_headers_refused(void **state)
 {
 	static const char *const members[] = {
-		"\"jwk\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}",
+		"\"jwk\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_"
+		"7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}",
 		"\"x5u\":\"http://127.0.0.1:1/cert.pem\"",
 		"\"x5c\":[\"MIIB\"]",
 		"\"x5t\":\"abc\"",
@@ -296,8 +309,8 @@ static void j6_key_headers_refused(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
-		snprintf(header, sizeof(header), "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",%s}",
-			 members[i]);
+		snprintf(header, sizeof(header),
+			 "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",%s}", members[i]);
 		assert_int_equal(signed_verify(W->ed, header, p), ONECARD_ERR_HEADER_NOT_ALLOWED);
 	}
 	free(p);
@@ -323,7 +336,8 @@ static void j6_jku_never_fetched(void **state)
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &addr_len), 0);
 	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
 	snprintf(header, sizeof(header),
-		 "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",\"jku\":\"http://127.0.0.1:%u/jwks\"}",
+		 "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",\"jku\":\"http://"
+		 "127.0.0.1:%u/jwks\"}",
 		 (unsigned)ntohs(addr.sin_port));
 	assert_int_equal(signed_verify(W->ed, header, p), ONECARD_ERR_HEADER_NOT_ALLOWED);
 	/* No connection was ever attempted. */
@@ -345,16 +359,22 @@ static void j6_hostile_kids(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
-		snprintf(header, sizeof(header), "{\"alg\":\"EdDSA\",\"kid\":%s,\"typ\":\"at+jwt\"}", kids[i]);
+		snprintf(header, sizeof(header),
+			 "{\"alg\":\"EdDSA\",\"kid\":%s,\"typ\":\"at+jwt\"}", kids[i]);
 		assert_int_equal(signed_verify(W->ed, header, p), ONECARD_ERR_UNKNOWN_KID);
 	}
 	/* A NUL inside the kid never parses (jansson refuses \u0000). */
-	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\\u0000x\",\"typ\":\"at+jwt\"}", p),
-			 ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(
+		signed_verify(W->ed,
+			      "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\\u0000x\",\"typ\":\"at+jwt\"}", p),
+		ONECARD_ERR_BAD_FORMAT);
 	/* kid of the wrong type. */
-	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":1,\"typ\":\"at+jwt\"}", p),
-			 ONECARD_ERR_BAD_FORMAT);
-	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":[\"ed-1\"],\"typ\":\"at+jwt\"}", p),
+	assert_int_equal(
+		signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":1,\"typ\":\"at+jwt\"}", p),
+		ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(signed_verify(W->ed,
+				       "{\"alg\":\"EdDSA\",\"kid\":[\"ed-1\"],\"typ\":\"at+jwt\"}",
+				       p),
 			 ONECARD_ERR_BAD_FORMAT);
 	/* A 10 kB kid: the header is over its own bound. */
 	big_kid = malloc(10241);
@@ -363,10 +383,13 @@ static void j6_hostile_kids(void **state)
 	big_kid[10240] = '\0';
 	big_header = malloc(10400);
 	assert_non_null(big_header);
-	snprintf(big_header, 10400, "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"at+jwt\"}", big_kid);
-	assert_int_equal(onecard_verifier_set_max_len(W->v, ONECARD_TOKEN_MAX_LEN_LIMIT), ONECARD_OK);
+	snprintf(big_header, 10400, "{\"alg\":\"EdDSA\",\"kid\":\"%s\",\"typ\":\"at+jwt\"}",
+		 big_kid);
+	assert_int_equal(onecard_verifier_set_max_len(W->v, ONECARD_TOKEN_MAX_LEN_LIMIT),
+			 ONECARD_OK);
 	assert_int_equal(signed_verify(W->ed, big_header, p), ONECARD_ERR_BAD_FORMAT);
-	assert_int_equal(onecard_verifier_set_max_len(W->v, ONECARD_TOKEN_MAX_LEN_DEFAULT), ONECARD_OK);
+	assert_int_equal(onecard_verifier_set_max_len(W->v, ONECARD_TOKEN_MAX_LEN_DEFAULT),
+			 ONECARD_OK);
 	assert_int_equal(signed_verify(W->ed, big_header, p), ONECARD_ERR_TOO_LARGE);
 	free(big_header);
 	free(big_kid);
@@ -378,8 +401,9 @@ static void j6_hostile_kids(void **state)
 static void j7_issuer(void **state)
 {
 	static const char *const bad[] = {
-		"\"" FX_ISS "x\"", "\"https://authd.onecard.tes\"", "\"authd.onecard.test\"",
-		"\"HTTPS://AUTHD.ONECARD.TEST\"", "\"" FX_ISS "/\"",
+		"\"" FX_ISS "x\"",	  "\"https://authd.onecard.tes\"",
+		"\"authd.onecard.test\"", "\"HTTPS://AUTHD.ONECARD.TEST\"",
+		"\"" FX_ISS "/\"",
 	};
 	char payload[512];
 	size_t i;
@@ -387,14 +411,17 @@ static void j7_issuer(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(payload, sizeof(payload),
-			 "{\"iss\":%s,\"aud\":\"" FX_AUD "\",\"iat\":1800000000,\"exp\":1800000300}", bad[i]);
+			 "{\"iss\":%s,\"aud\":\"" FX_AUD
+			 "\",\"iat\":1800000000,\"exp\":1800000300}",
+			 bad[i]);
 		assert_int_equal(claims_verify(W->ed, payload), ONECARD_ERR_WRONG_ISSUER);
 	}
 	/* CVE-2025-30144: an array holding the issuer; and iss missing. */
 	assert_int_equal(claims_verify(W->ed, "{\"iss\":[\"" FX_ISS "\"],\"aud\":\"" FX_AUD
-				       "\",\"iat\":1800000000,\"exp\":1800000300}"),
+					      "\",\"iat\":1800000000,\"exp\":1800000300}"),
 			 ONECARD_ERR_BAD_CLAIM);
-	assert_int_equal(claims_verify(W->ed, "{\"aud\":\"" FX_AUD "\",\"iat\":1800000000,\"exp\":1800000300}"),
+	assert_int_equal(claims_verify(W->ed, "{\"aud\":\"" FX_AUD
+					      "\",\"iat\":1800000000,\"exp\":1800000300}"),
 			 ONECARD_ERR_BAD_CLAIM);
 }
 
@@ -428,7 +455,8 @@ static void j8_audience(void **state)
 				 "{\"iss\":\"" FX_ISS "\",\"iat\":1800000000,\"exp\":1800000300}");
 		} else {
 			snprintf(payload, sizeof(payload),
-				 "{\"iss\":\"" FX_ISS "\",\"aud\":%s,\"iat\":1800000000,\"exp\":1800000300}",
+				 "{\"iss\":\"" FX_ISS
+				 "\",\"aud\":%s,\"iat\":1800000000,\"exp\":1800000300}",
 				 cases[i].aud);
 		}
 		assert_int_equal(claims_verify(W->ed, payload), cases[i].want);
@@ -444,17 +472,22 @@ static void j9_token_confusion(void **state)
 
 	(void)state;
 	/* A session/ID token, a plain JWT and an untyped token are not access tokens. */
-	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"onecard-session+jwt\"}", p),
-			 ONECARD_ERR_WRONG_TYPE);
-	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"JWT\"}", p),
-			 ONECARD_ERR_WRONG_TYPE);
+	assert_int_equal(
+		signed_verify(
+			W->ed,
+			"{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"onecard-session+jwt\"}", p),
+		ONECARD_ERR_WRONG_TYPE);
+	assert_int_equal(
+		signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"JWT\"}", p),
+		ONECARD_ERR_WRONG_TYPE);
 	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\"}", p),
 			 ONECARD_ERR_WRONG_TYPE);
 	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":7}", p),
 			 ONECARD_ERR_WRONG_TYPE);
 	/* A token for city A replayed at city B. */
 	snprintf(payload, sizeof(payload),
-		 "{\"iss\":\"" FX_ISS "\",\"aud\":\"city-a-customs\",\"iat\":1800000000,\"exp\":1800000300}");
+		 "{\"iss\":\"" FX_ISS
+		 "\",\"aud\":\"city-a-customs\",\"iat\":1800000000,\"exp\":1800000300}");
 	assert_int_equal(claims_verify(W->ed, payload), ONECARD_ERR_WRONG_AUDIENCE);
 	free(p);
 }
@@ -511,7 +544,8 @@ static void j10_json_encodings(void **state)
 
 	(void)state;
 	/* A byte-order mark before the header object. */
-	snprintf(bom_header, sizeof(bom_header), "\xef\xbb\xbf{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}");
+	snprintf(bom_header, sizeof(bom_header),
+		 "\xef\xbb\xbf{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}");
 	assert_int_equal(unsigned_verify(bom_header, "AAAA"), ONECARD_ERR_BAD_FORMAT);
 	/* UTF-16 JSON. */
 	hb = fx_b64(utf16, sizeof(utf16));
@@ -520,12 +554,17 @@ static void j10_json_encodings(void **state)
 	free(t);
 	free(hb);
 	/* Invalid UTF-8 and an escaped NUL in signed claims. */
-	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
-				       "\",\"sub\":\"\xc3\x28\",\"iat\":1800000000,\"exp\":1800000300}"),
-			 ONECARD_ERR_BAD_FORMAT);
-	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
-				       "\",\"sub\":\"admin\\u0000x\",\"iat\":1800000000,\"exp\":1800000300}"),
-			 ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(
+		claims_verify(W->ed,
+			      "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
+			      "\",\"sub\":\"\xc3\x28\",\"iat\":1800000000,\"exp\":1800000300}"),
+		ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(
+		claims_verify(
+			W->ed,
+			"{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
+			"\",\"sub\":\"admin\\u0000x\",\"iat\":1800000000,\"exp\":1800000300}"),
+		ONECARD_ERR_BAD_FORMAT);
 }
 
 /* ---- J11: crit ---- */
@@ -533,11 +572,13 @@ static void j10_json_encodings(void **state)
 static void j11_crit(void **state)
 {
 	static const char *const headers[] = {
-		"{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",\"crit\":[\"x-unknown\"],\"x-unknown\":1}",
+		"{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",\"crit\":[\"x-unknown\"],"
+		"\"x-unknown\":1}",
 		"{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",\"crit\":[]}",
 		"{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",\"crit\":[\"alg\"]}",
 		"{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",\"crit\":[\"absent\"]}",
-		"{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",\"crit\":[\"b64\"],\"b64\":false}",
+		"{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",\"crit\":[\"b64\"],\"b64\":"
+		"false}",
 		"{\"alg\":\"EdDSA\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\",\"crit\":\"exp\"}",
 	};
 	char *p = fx_payload("");
@@ -557,25 +598,36 @@ static void j13_duplicate_members(void **state)
 	char *p = fx_payload("");
 
 	(void)state;
-	assert_int_equal(signed_verify(W->ed, "{\"alg\":\"EdDSA\",\"alg\":\"none\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}", p),
-			 ONECARD_ERR_BAD_FORMAT);
-	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
-				       "\",\"iat\":1800000000,\"exp\":1800000300,\"exp\":1900000000}"),
-			 ONECARD_ERR_BAD_FORMAT);
-	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
-				       "\",\"aud\":\"other\",\"iat\":1800000000,\"exp\":1800000300}"),
-			 ONECARD_ERR_BAD_FORMAT);
-	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
-				       "\",\"sub\":\"a\",\"sub\":\"b\",\"iat\":1800000000,\"exp\":1800000300}"),
-			 ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(
+		signed_verify(
+			W->ed,
+			"{\"alg\":\"EdDSA\",\"alg\":\"none\",\"kid\":\"ed-1\",\"typ\":\"at+jwt\"}",
+			p),
+		ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(
+		claims_verify(W->ed,
+			      "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
+			      "\",\"iat\":1800000000,\"exp\":1800000300,\"exp\":1900000000}"),
+		ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(
+		claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
+				     "\",\"aud\":\"other\",\"iat\":1800000000,\"exp\":1800000300}"),
+		ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(
+		claims_verify(
+			W->ed,
+			"{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
+			"\",\"sub\":\"a\",\"sub\":\"b\",\"iat\":1800000000,\"exp\":1800000300}"),
+		ONECARD_ERR_BAD_FORMAT);
 	free(p);
 }
 
 /* ---- J14: ECDSA signature values ---- */
 
 static const uint8_t p256_n[32] = {
-	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+	0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
 };
 
 static int es256_with_sig(const uint8_t *sig, size_t sig_len)
@@ -632,7 +684,8 @@ static void j14_der_signature_refused(void **state)
 	(void)state;
 	/* A correct signature, but DER-encoded as OpenSSL emits it: must be raw r||s. */
 	assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, W->ec->pkey), 1);
-	assert_int_equal(EVP_DigestSign(ctx, der, &der_len, (const uint8_t *)input, strlen(input)), 1);
+	assert_int_equal(EVP_DigestSign(ctx, der, &der_len, (const uint8_t *)input, strlen(input)),
+			 1);
 	sb = fx_b64(der, der_len);
 	t = fx_join(input, sb, NULL);
 	assert_int_equal(fx_verify(W->v, t), ONECARD_ERR_BAD_SIGNATURE);
@@ -720,9 +773,9 @@ static void j15_time_claims(void **state)
 		{"true", ONECARD_ERR_BAD_CLAIM},
 		{"null", ONECARD_ERR_BAD_CLAIM},
 		{"[1800000300]", ONECARD_ERR_BAD_CLAIM},
-		{"1e400", ONECARD_ERR_BAD_FORMAT},               /* overflows: not JSON we accept */
+		{"1e400", ONECARD_ERR_BAD_FORMAT},		 /* overflows: not JSON we accept */
 		{"9223372036854775808", ONECARD_ERR_BAD_FORMAT}, /* past int64 */
-		{"9223372036854775807", ONECARD_OK},             /* the far future is a valid exp */
+		{"9223372036854775807", ONECARD_OK},		 /* the far future is a valid exp */
 	};
 	char payload[512];
 	size_t i;
@@ -730,22 +783,28 @@ static void j15_time_claims(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(payload, sizeof(payload),
-			 "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD "\",\"iat\":1800000000,\"exp\":%s}",
+			 "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
+			 "\",\"iat\":1800000000,\"exp\":%s}",
 			 cases[i].exp);
 		assert_int_equal(claims_verify(W->ed, payload), cases[i].want);
 	}
 	/* exp and iat are required by the onecard profile. */
-	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD "\",\"iat\":1800000000}"),
-			 ONECARD_ERR_BAD_CLAIM);
-	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD "\",\"exp\":1800000300}"),
+	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
+					      "\",\"iat\":1800000000}"),
 			 ONECARD_ERR_BAD_CLAIM);
 	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
+					      "\",\"exp\":1800000300}"),
+			 ONECARD_ERR_BAD_CLAIM);
+	assert_int_equal(claims_verify(W->ed,
+				       "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
 				       "\",\"iat\":1800000000,\"exp\":1800000300,\"nbf\":\"0\"}"),
 			 ONECARD_ERR_BAD_CLAIM);
-	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
+	assert_int_equal(claims_verify(W->ed,
+				       "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
 				       "\",\"sub\":7,\"iat\":1800000000,\"exp\":1800000300}"),
 			 ONECARD_ERR_BAD_CLAIM);
-	assert_int_equal(claims_verify(W->ed, "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
+	assert_int_equal(claims_verify(W->ed,
+				       "{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD
 				       "\",\"jti\":{},\"iat\":1800000000,\"exp\":1800000300}"),
 			 ONECARD_ERR_BAD_CLAIM);
 }
@@ -767,7 +826,8 @@ static void j15_sizes(void **state)
 	big[10000] = '\0';
 	assert_int_equal(fx_verify(W->v, big), ONECARD_ERR_TOO_LARGE);
 	/* Within a raised limit, 10,000 dots are still not three segments. */
-	assert_int_equal(onecard_verifier_set_max_len(W->v, ONECARD_TOKEN_MAX_LEN_LIMIT), ONECARD_OK);
+	assert_int_equal(onecard_verifier_set_max_len(W->v, ONECARD_TOKEN_MAX_LEN_LIMIT),
+			 ONECARD_OK);
 	assert_int_equal(fx_verify(W->v, big), ONECARD_ERR_BAD_FORMAT);
 	/* Deeply nested JSON in a signed payload: jansson's depth bound holds. */
 	payload = malloc(2 * depth + 64);
@@ -781,7 +841,8 @@ static void j15_sizes(void **state)
 	}
 	memcpy(payload + pos, "}", 2);
 	assert_int_equal(claims_verify(W->ed, payload), ONECARD_ERR_BAD_FORMAT);
-	assert_int_equal(onecard_verifier_set_max_len(W->v, ONECARD_TOKEN_MAX_LEN_DEFAULT), ONECARD_OK);
+	assert_int_equal(onecard_verifier_set_max_len(W->v, ONECARD_TOKEN_MAX_LEN_DEFAULT),
+			 ONECARD_OK);
 	free(payload);
 	free(big);
 }

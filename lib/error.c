@@ -33,6 +33,22 @@ static const struct error_entry error_table[] = {
 	{ONECARD_ERR_BAD_KEYSET, "bad_keyset", "key set is invalid"},
 	{ONECARD_ERR_IO, "io_error", "input/output error"},
 	{ONECARD_ERR_CRYPTO, "crypto_error", "cryptographic operation failed"},
+	{ONECARD_ERR_CARD_ABSENT, "card_absent", "card not present"},
+	{ONECARD_ERR_PIN_INCORRECT, "pin_incorrect", "PIN incorrect"},
+	{ONECARD_ERR_PIN_LOCKED, "pin_locked", "PIN locked"},
+	{ONECARD_ERR_KEY_MISSING, "key_missing", "private key missing for certificate"},
+	{ONECARD_ERR_CARD, "card_error", "card operation failed"},
+	{ONECARD_ERR_NOT_FOUND, "not_found", "not found"},
+	{ONECARD_ERR_POLICY, "policy_error", "policy or configuration invalid"},
+	{ONECARD_ERR_UNKNOWN_PROFILE, "unknown_profile", "unknown certificate profile"},
+	{ONECARD_ERR_BAD_CSR, "bad_csr", "certificate request invalid"},
+	{ONECARD_ERR_KEY_FORBIDDEN, "key_forbidden", "key type not allowed by the profile"},
+	{ONECARD_ERR_ALREADY_REVOKED, "already_revoked", "certificate already revoked"},
+	{ONECARD_ERR_DATABASE, "database_unavailable", "database unavailable or failed"},
+	{ONECARD_ERR_DIRECTORY, "directory_unavailable", "directory unavailable or failed"},
+	{ONECARD_ERR_PASSPHRASE, "bad_passphrase", "passphrase wrong or missing"},
+	{ONECARD_ERR_EXISTS, "already_exists", "already exists"},
+	{ONECARD_ERR_CANCELLED, "cancelled", "cancelled by the user"},
 };
 
 static const struct error_entry *find_error(int err)

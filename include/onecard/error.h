@@ -37,6 +37,24 @@ enum onecard_error {
 	ONECARD_ERR_BAD_KEYSET = -18, /* a JWKS is invalid (duplicate kid, mixed private...) */
 	ONECARD_ERR_IO = -19,	      /* reading or writing a file failed */
 	ONECARD_ERR_CRYPTO = -20,     /* OpenSSL refused an operation it should not have */
+	/* cards (PKCS#11) */
+	ONECARD_ERR_CARD_ABSENT = -21,	 /* no card, or not the card asked for */
+	ONECARD_ERR_PIN_INCORRECT = -22, /* wrong PIN (retries may be left) */
+	ONECARD_ERR_PIN_LOCKED = -23,	 /* PIN blocked: too many wrong tries */
+	ONECARD_ERR_KEY_MISSING = -24,	 /* certificate without its private key */
+	ONECARD_ERR_CARD = -25,		 /* the card or its module failed */
+	ONECARD_ERR_NOT_FOUND = -26,	 /* no such object, serial, entry */
+	/* certificate authority, policy, stores */
+	ONECARD_ERR_POLICY = -27,	   /* policy or config file invalid */
+	ONECARD_ERR_UNKNOWN_PROFILE = -28, /* no such certificate profile */
+	ONECARD_ERR_BAD_CSR = -29,	   /* CSR malformed or its signature invalid */
+	ONECARD_ERR_KEY_FORBIDDEN = -30,   /* key type or size the profile forbids */
+	ONECARD_ERR_ALREADY_REVOKED = -31, /* certificate revoked before */
+	ONECARD_ERR_DATABASE = -32,	   /* PostgreSQL unreachable or failed */
+	ONECARD_ERR_DIRECTORY = -33,	   /* LDAP unreachable or failed */
+	ONECARD_ERR_PASSPHRASE = -34,	   /* wrong or missing key passphrase */
+	ONECARD_ERR_EXISTS = -35,	   /* already there (CA home, card entry...) */
+	ONECARD_ERR_CANCELLED = -36,	   /* the user cancelled (PIN prompt) */
 };
 
 /* Returns the stable short code of an error ("bad_format", "expired"...).

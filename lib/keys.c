@@ -27,8 +27,8 @@ int onecard_key_generate(int alg, const char *kid, char **jwk_out)
 	}
 	r = oc_json_dump(jwk, 0, jwk_out);
 out:
-	/* The dumped text is the only copy left of d once the tree is gone;
-	 * jansson keeps no other. */
+	/* jansson's own copies of d are wiped only in programs that called
+	 * onecard_json_wipe_on_free(); the caller wipes the returned text. */
 	json_decref(jwk);
 	oc_key_free(key);
 	return r;

@@ -113,7 +113,7 @@ int onecard_signer_issue(const onecard_signer *signer, const char *claims_json, 
 	}
 	*token_out = NULL;
 	if (signer == NULL || claims_json == NULL || lifetime_s < 1 || lifetime_s > LIFETIME_MAX ||
-	    now < 0) {
+	    now < 0 || now > ONECARD_TIME_MAX) {
 		goto out;
 	}
 	if (typ == NULL) {

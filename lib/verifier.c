@@ -106,7 +106,7 @@ int onecard_verifier_set_max_len(onecard_verifier *verifier, size_t max_len)
 
 int onecard_verifier_set_time(onecard_verifier *verifier, int64_t now)
 {
-	if (verifier == NULL || now < 0) {
+	if (verifier == NULL || now < 0 || now > ONECARD_TIME_MAX) {
 		return ONECARD_ERR_INVALID_ARG;
 	}
 	verifier->pinned_now = now;
@@ -285,16 +285,17 @@ static int check_claims(const onecard_verifier *v, const json_t *claims, const c
 		return ONECARD_ERR_BAD_CLAIM;
 	}
 	now = v->pinned_now != 0 ? v->pinned_now : (int64_t)time(NULL);
-	/* Written so that no sum can overflow: now and leeway are small. */
+	/* Written so that nothing can overflow: now, exp, nbf and iat are
+	 * non-negative and the leeway is at most ONECARD_LEEWAY_MAX. */
 	if (now - (int64_t)v->leeway >= exp) {
 		*reason_out = "exp has passed";
 		return ONECARD_ERR_EXPIRED;
 	}
-	if (has_nbf && nbf > now + (int64_t)v->leeway) {
+	if (has_nbf && nbf - (int64_t)v->leeway > now) {
 		*reason_out = "nbf is in the future";
 		return ONECARD_ERR_NOT_YET_VALID;
 	}
-	if (iat > now + (int64_t)v->leeway) {
+	if (iat - (int64_t)v->leeway > now) {
 		*reason_out = "iat is in the future";
 		return ONECARD_ERR_NOT_YET_VALID;
 	}

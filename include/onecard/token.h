@@ -36,7 +36,8 @@ extern "C" {
 #define ONECARD_KID_MAX_LEN	      128u    /* bytes of a kid */
 #define ONECARD_LEEWAY_DEFAULT	      60u     /* seconds of clock skew allowed */
 #define ONECARD_LEEWAY_MAX	      300u
-#define ONECARD_TYP_ACCESS	      "at+jwt" /* RFC 9068 access token type */
+#define ONECARD_TYP_ACCESS	      "at+jwt"	   /* RFC 9068 access token type */
+#define ONECARD_TIME_MAX	      INT64_C(253402300799) /* 9999-12-31T23:59:59Z: the latest "now" */
 
 /* Signature algorithms onecard signs and accepts. One key, one algorithm. */
 enum onecard_alg {
@@ -85,7 +86,8 @@ ONECARD_API int onecard_signer_alg(const onecard_signer *signer);
 /* Issues a token: takes a JSON object of claims, sets iat and nbf to now,
  * exp to now + lifetime_s and a fresh random jti (overriding any the
  * caller gave), and signs it with header {alg, kid, typ}.
- * typ: NULL means ONECARD_TYP_ACCESS. now: Unix seconds, 0 = the clock.
+ * typ: NULL means ONECARD_TYP_ACCESS. now: Unix seconds up to
+ * ONECARD_TIME_MAX, 0 = the clock.
  * lifetime_s: 1 .. 86400. On success *token_out is the caller's. */
 ONECARD_API ONECARD_WARN_UNUSED int onecard_signer_issue(const onecard_signer *signer,
 							 const char *claims_json, size_t len,
@@ -116,8 +118,8 @@ ONECARD_API int onecard_verifier_set_typ(onecard_verifier *verifier, const char 
 /* Largest token accepted, in bytes (default 8192, at most 65536). */
 ONECARD_API int onecard_verifier_set_max_len(onecard_verifier *verifier, size_t max_len);
 
-/* Pins the verification time (Unix seconds) for tests and audits;
- * 0 returns to the system clock. */
+/* Pins the verification time (Unix seconds, at most ONECARD_TIME_MAX)
+ * for tests and audits; 0 returns to the system clock. */
 ONECARD_API int onecard_verifier_set_time(onecard_verifier *verifier, int64_t now);
 
 /* Returns how many keys the verifier holds. */
@@ -127,7 +129,7 @@ ONECARD_API size_t onecard_verifier_key_count(const onecard_verifier *verifier);
  * and compared as exact strings. Checks, in this order: size and form,
  * header (alg allowlist, alg fits the key, kid, typ, no crit, no key-
  * carrying headers), signature, then claims (iss, aud as a string or an
- * array of strings, exp required, nbf and iat not in the future).
+ * array of strings, exp and iat required, nbf and iat not in the future).
  * Returns ONECARD_OK and sets *claims_out (caller frees with
  * onecard_claims_free), or a negative code with *claims_out NULL.
  * reason_out, if not NULL, receives a fixed human sentence naming the
@@ -155,6 +157,12 @@ ONECARD_API ONECARD_WARN_UNUSED int onecard_claims_to_json(const onecard_claims 
 							   char **json_out);
 
 /* ---- memory ---------------------------------------------------------- */
+
+/* Makes jansson (process-wide) wipe every block it frees, so the text of
+ * a private JWK does not linger in freed heap memory. Programs that load
+ * private keys call this once, before any other jansson use; libraries
+ * linking onecard only to verify need not. Not thread-safe. */
+ONECARD_API void onecard_json_wipe_on_free(void);
 
 /* Frees a string returned by the library; NULL does nothing. */
 ONECARD_API void onecard_string_free(char *s);

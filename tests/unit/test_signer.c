@@ -127,6 +127,9 @@ static void refusals(void **state)
 			 ONECARD_ERR_INVALID_ARG);
 	assert_int_equal(onecard_signer_issue(s, claims, strlen(claims), "", FX_NOW, 60, &t),
 			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(
+		onecard_signer_issue(s, claims, strlen(claims), NULL, ONECARD_TIME_MAX + 1, 60, &t),
+		ONECARD_ERR_INVALID_ARG);
 	assert_null(t);
 	/* A public key cannot sign; neither can garbage. */
 	pub = strdup(strstr(jwks, "[") + 1);

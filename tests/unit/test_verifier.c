@@ -186,6 +186,30 @@ static void times_and_leeway(void **state)
 	free(h);
 }
 
+static void far_future_edges(void **state)
+{
+	struct world *w = *state;
+	char *h = fx_header(w->ed);
+	char *p, *t;
+
+	/* The latest time with the largest claims: no sum may overflow. */
+	assert_int_equal(onecard_verifier_set_time(w->v, ONECARD_TIME_MAX), ONECARD_OK);
+	p = strdup("{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD "\",\"iat\":0,\"nbf\":0,"
+		   "\"exp\":9223372036854775807}");
+	t = fx_sign(w->ed, h, p);
+	assert_int_equal(fx_verify(w->v, t), ONECARD_OK);
+	free(t);
+	free(p);
+	assert_int_equal(onecard_verifier_set_time(w->v, FX_NOW), ONECARD_OK);
+	p = strdup("{\"iss\":\"" FX_ISS "\",\"aud\":\"" FX_AUD "\",\"iat\":9223372036854775807,"
+		   "\"nbf\":9223372036854775807,\"exp\":9223372036854775807}");
+	t = fx_sign(w->ed, h, p);
+	assert_int_equal(fx_verify(w->v, t), ONECARD_ERR_NOT_YET_VALID);
+	free(t);
+	free(p);
+	free(h);
+}
+
 static void typ_option(void **state)
 {
 	struct world *w = *state;
@@ -224,6 +248,8 @@ static void argument_checks(void **state)
 	assert_int_equal(onecard_verifier_set_max_len(w->v, ONECARD_TOKEN_MAX_LEN_LIMIT + 1),
 			 ONECARD_ERR_INVALID_ARG);
 	assert_int_equal(onecard_verifier_set_time(w->v, -1), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(onecard_verifier_set_time(w->v, ONECARD_TIME_MAX + 1),
+			 ONECARD_ERR_INVALID_ARG);
 	onecard_verifier_free(NULL);
 	onecard_claims_free(NULL);
 	free(t);
@@ -236,6 +262,7 @@ int main(void)
 		cmocka_unit_test(audience_array),
 		cmocka_unit_test(kid_rules),
 		cmocka_unit_test(times_and_leeway),
+		cmocka_unit_test(far_future_edges),
 		cmocka_unit_test(typ_option),
 		cmocka_unit_test(argument_checks),
 	};

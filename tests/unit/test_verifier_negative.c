@@ -290,11 +290,14 @@ static void j5_serializations(void **state)
 
 /* ---- J6: key-carrying headers and hostile kids ---- */
 
+/* An embedded key: the attacker's own, in the header (CVE-2018-0114). */
+static const char jwk_member[] = "\"jwk\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
+				 "\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}";
+
 static void j6_key_headers_refused(void **state)
 {
 	static const char *const members[] = {
-		"\"jwk\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_"
-		"7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}",
+		jwk_member,
 		"\"x5u\":\"http://127.0.0.1:1/cert.pem\"",
 		"\"x5c\":[\"MIIB\"]",
 		"\"x5t\":\"abc\"",

@@ -145,3 +145,71 @@ int oc_b64url_decode(const char *in, size_t len, uint8_t *out, size_t out_cap, s
 	*out_len = o;
 	return ONECARD_OK;
 }
+
+/* 0..63 for the alphabet, 0xff for everything else. */
+static const uint8_t public_table[256] = {
+#define X 0xff
+	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	/* 0x00 */
+	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	/* 0x10 */
+	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  62, X,  X,	/* 0x20 '-' */
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X,  X,	X,  X,	X,  X,	/* 0x30 0-9 */
+	X,  0,	1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11, 12, 13, 14, /* 0x40 A-O */
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X,	X,  X,	X,  63, /* 0x50 P-Z '_' */
+	X,  26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, /* 0x60 a-o */
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X,	X,  X,	X,  X,	/* 0x70 p-z */
+	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	/* 0x80.. */
+	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X, X, X, X, X, X, X,
+	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X, X, X, X, X, X, X,
+	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X, X, X, X, X, X, X,
+	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X, X, X, X, X, X, X,
+	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X,  X,	X, X, X, X,
+#undef X
+};
+
+int oc_b64url_decode_public(const char *in, size_t len, uint8_t *out, size_t out_cap,
+			    size_t *out_len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i, o = 0, whole = len / 4u * 4u;
+	unsigned a, b, c, d;
+
+	*out_len = 0;
+	if (len % 4u == 1u) {
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	if (oc_b64url_decoded_max(len) > out_cap) {
+		return ONECARD_ERR_TOO_LARGE;
+	}
+	for (i = 0; i < whole; i += 4) {
+		a = public_table[p[i]];
+		b = public_table[p[i + 1]];
+		c = public_table[p[i + 2]];
+		d = public_table[p[i + 3]];
+		if ((a | b | c | d) > 63u) {
+			return ONECARD_ERR_BAD_FORMAT;
+		}
+		out[o++] = (uint8_t)(a << 2 | b >> 4);
+		out[o++] = (uint8_t)((b & 0x0fu) << 4 | c >> 2);
+		out[o++] = (uint8_t)((c & 0x03u) << 6 | d);
+	}
+	if (len - whole == 2u) {
+		a = public_table[p[whole]];
+		b = public_table[p[whole + 1]];
+		/* The 4 bits b carries beyond the byte must be zero (canonical). */
+		if ((a | b) > 63u || (b & 0x0fu) != 0) {
+			return ONECARD_ERR_BAD_FORMAT;
+		}
+		out[o++] = (uint8_t)(a << 2 | b >> 4);
+	} else if (len - whole == 3u) {
+		a = public_table[p[whole]];
+		b = public_table[p[whole + 1]];
+		c = public_table[p[whole + 2]];
+		if ((a | b | c) > 63u || (c & 0x03u) != 0) {
+			return ONECARD_ERR_BAD_FORMAT;
+		}
+		out[o++] = (uint8_t)(a << 2 | b >> 4);
+		out[o++] = (uint8_t)((b & 0x0fu) << 4 | c >> 2);
+	}
+	*out_len = o;
+	return ONECARD_OK;
+}

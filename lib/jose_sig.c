@@ -109,6 +109,53 @@ out:
 	return ret;
 }
 
+int oc_key_prepare_verify(oc_key *key)
+{
+	EVP_MD_CTX *ctx = NULL;
+	const EVP_MD *md = NULL;
+
+	if (key->verify_template != NULL) {
+		return ONECARD_OK;
+	}
+	if (key->alg == ONECARD_ALG_ES256) {
+		md = get_sha256();
+		if (md == NULL) {
+			return ONECARD_ERR_CRYPTO;
+		}
+	}
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL) {
+		return ONECARD_ERR_NOMEM;
+	}
+	if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, key->pkey) != 1) {
+		EVP_MD_CTX_free(ctx);
+		ERR_clear_error();
+		return ONECARD_ERR_CRYPTO;
+	}
+	key->verify_template = ctx;
+	return ONECARD_OK;
+}
+
+/* A fresh verification context for key: a copy of its template when it
+ * has one, else a new initialization. */
+static int verify_ctx_init(const oc_key *key, EVP_MD_CTX *ctx)
+{
+	if (key->verify_template != NULL) {
+		return EVP_MD_CTX_copy_ex(ctx, key->verify_template) == 1 ? ONECARD_OK
+									  : ONECARD_ERR_CRYPTO;
+	}
+	if (key->alg == ONECARD_ALG_EDDSA) {
+		return EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL, key->pkey, NULL) == 1
+			       ? ONECARD_OK
+			       : ONECARD_ERR_CRYPTO;
+	}
+	if (get_sha256() == NULL ||
+	    EVP_DigestVerifyInit(ctx, NULL, get_sha256(), NULL, key->pkey) != 1) {
+		return ONECARD_ERR_CRYPTO;
+	}
+	return ONECARD_OK;
+}
+
 int oc_jose_sign(const oc_key *key, const uint8_t *msg, size_t msg_len,
 		 uint8_t sig[OC_JOSE_SIG_LEN])
 {
@@ -162,31 +209,27 @@ int oc_jose_verify(const oc_key *key, const uint8_t *msg, size_t msg_len, const 
 	if (key == NULL || sig == NULL || sig_len != OC_JOSE_SIG_LEN) {
 		return ONECARD_ERR_BAD_SIGNATURE;
 	}
+	/* CVE-2022-21449: r = 0, s = 0 or values >= n never reach OpenSSL. */
+	if (key->alg == ONECARD_ALG_ES256 &&
+	    (!scalar_in_range(sig) || !scalar_in_range(sig + SCALAR_LEN))) {
+		return ONECARD_ERR_BAD_SIGNATURE;
+	}
 	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL) {
 		r = ONECARD_ERR_NOMEM;
 		goto out;
 	}
+	if (verify_ctx_init(key, ctx) != ONECARD_OK) {
+		r = ONECARD_ERR_CRYPTO;
+		goto out;
+	}
 	if (key->alg == ONECARD_ALG_EDDSA) {
-		if (EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL, key->pkey, NULL) != 1) {
-			r = ONECARD_ERR_CRYPTO;
-			goto out;
-		}
 		/* Only exactly 1 is success; 0 and negative values are not. */
 		if (EVP_DigestVerify(ctx, sig, sig_len, msg, msg_len) != 1) {
 			goto out;
 		}
 	} else {
-		/* CVE-2022-21449: r = 0, s = 0 or values >= n never reach OpenSSL. */
-		if (!scalar_in_range(sig) || !scalar_in_range(sig + SCALAR_LEN)) {
-			goto out;
-		}
 		if (raw_to_der(sig, der, sizeof(der), &der_len) != ONECARD_OK) {
-			r = ONECARD_ERR_CRYPTO;
-			goto out;
-		}
-		if (get_sha256() == NULL ||
-		    EVP_DigestVerifyInit(ctx, NULL, get_sha256(), NULL, key->pkey) != 1) {
 			r = ONECARD_ERR_CRYPTO;
 			goto out;
 		}

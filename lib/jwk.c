@@ -38,6 +38,7 @@ void oc_key_free(oc_key *key)
 	if (key == NULL) {
 		return;
 	}
+	EVP_MD_CTX_free(key->verify_template);
 	EVP_PKEY_free(key->pkey);
 	OPENSSL_cleanse(key, sizeof(*key));
 	free(key);
@@ -94,6 +95,52 @@ static int check_usage(const json_t *jwk)
 	return ONECARD_OK;
 }
 
+/*
+ * An Ed25519 public key must be a canonical encoding (y < p) of a point
+ * that is not of small order: with a small-order key, signatures can be
+ * forged for any message. The small-order points have these y values
+ * (the sign bit, bit 255, is masked off before comparing).
+ */
+static const uint8_t ed25519_small_order_y[][COORD_LEN] = {
+	{0x00}, /* y = 0, order 4 */
+	{0x01}, /* y = 1, the identity */
+	{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, /* y = p - 1, order 2 */
+	{0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
+	 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6,
+	 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05}, /* order 8 */
+	{0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b,
+	 0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39,
+	 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a}, /* order 8 */
+};
+
+/* 1 when x (little-endian, as RFC 8032 encodes) is acceptable. Public data. */
+static int ed25519_public_ok(const uint8_t x[COORD_LEN])
+{
+	uint8_t y[COORD_LEN];
+	size_t i;
+	int below_p = 0;
+
+	memcpy(y, x, COORD_LEN);
+	y[COORD_LEN - 1] &= 0x7f;
+	/* p = 2^255 - 19: y < p unless bytes 1..31 are all 0xff (0x7f on
+	 * top) and byte 0 is at least 0xed. */
+	for (i = 1; i < COORD_LEN - 1; i++) {
+		below_p |= y[i] != 0xff;
+	}
+	below_p |= y[COORD_LEN - 1] != 0x7f || y[0] < 0xed;
+	if (!below_p) {
+		return 0;
+	}
+	for (i = 0; i < sizeof(ed25519_small_order_y) / sizeof(ed25519_small_order_y[0]); i++) {
+		if (memcmp(y, ed25519_small_order_y[i], COORD_LEN) == 0) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int ed25519_from_raw(const uint8_t x[COORD_LEN], const uint8_t *d, EVP_PKEY **out)
 {
 	EVP_PKEY *pkey = NULL;
@@ -102,6 +149,9 @@ static int ed25519_from_raw(const uint8_t x[COORD_LEN], const uint8_t *d, EVP_PK
 	int r = ONECARD_ERR_BAD_KEY;
 
 	*out = NULL;
+	if (!ed25519_public_ok(x)) {
+		goto out;
+	}
 	if (d != NULL) {
 		pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, d, COORD_LEN);
 		if (pkey == NULL) {

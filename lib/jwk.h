@@ -18,6 +18,10 @@ typedef struct oc_key {
 	int alg;	 /* ONECARD_ALG_*: the only algorithm this key serves */
 	int has_private; /* 1 when pkey holds the private half */
 	EVP_PKEY *pkey;
+	/* A verification context initialized once for this key; each verify
+	 * works on a copy (EVP_MD_CTX_copy_ex), which costs less than a new
+	 * EVP_DigestVerifyInit. Set by oc_key_prepare_verify(). */
+	EVP_MD_CTX *verify_template;
 } oc_key;
 
 /* What a JWK may carry. */
@@ -42,5 +46,9 @@ int oc_key_generate(int alg, const char *kid, oc_key **out);
 int oc_kid_check(const char *kid, size_t len);
 
 void oc_key_free(oc_key *key);
+
+/* Builds key->verify_template (idempotent). Called when a key joins a
+ * verifier's key set, before any thread verifies with it. */
+int oc_key_prepare_verify(oc_key *key);
 
 #endif

@@ -100,6 +100,11 @@ int oc_keyset_parse(const char *text, size_t len, oc_keyset **out)
 			r = ONECARD_ERR_BAD_KEYSET; /* duplicate kid */
 			goto out;
 		}
+		r = oc_key_prepare_verify(key);
+		if (r != ONECARD_OK) {
+			oc_key_free(key);
+			goto out;
+		}
 		set->keys[set->count++] = key;
 	}
 	*out = set;

@@ -17,9 +17,10 @@
 #include "jwks.h"
 #include "jws.h"
 
-#define HEADER_MAX  1024u /* decoded header bytes; ours are under 100 */
-#define TYP_MAX_LEN 64u
-#define SIG_B64_MAX 128u
+#define HEADER_MAX    1024u /* decoded header bytes; ours are under 100 */
+#define TYP_MAX_LEN   64u
+#define SIG_B64_MAX   128u
+#define PAYLOAD_STACK 4096u /* decoded payloads up to this size need no malloc */
 
 struct onecard_verifier {
 	oc_keyset *keys;
@@ -311,7 +312,9 @@ int onecard_verify(const onecard_verifier *v, const char *token, size_t len, con
 	json_t *header = NULL, *payload = NULL;
 	char header_buf[HEADER_MAX];
 	uint8_t sig[SIG_B64_MAX];
-	char *payload_buf = NULL;
+	char payload_stack[PAYLOAD_STACK];
+	char *payload_buf = NULL, *payload_heap = NULL;
+	size_t payload_cap = 0;
 	size_t header_len = 0, payload_len = 0, sig_len = 0;
 	int r = ONECARD_ERR_INTERNAL;
 
@@ -328,8 +331,8 @@ int onecard_verify(const onecard_verifier *v, const char *token, size_t len, con
 	if (oc_jws_split(token, len, &parts) != ONECARD_OK) {
 		FAIL(ONECARD_ERR_BAD_FORMAT, "not a compact JWS of three base64url segments");
 	}
-	if (oc_b64url_decode(parts.header, parts.header_len, (uint8_t *)header_buf,
-			     sizeof(header_buf), &header_len) != ONECARD_OK ||
+	if (oc_b64url_decode_public(parts.header, parts.header_len, (uint8_t *)header_buf,
+				    sizeof(header_buf), &header_len) != ONECARD_OK ||
 	    oc_json_parse_object(header_buf, header_len, &header) != ONECARD_OK) {
 		FAIL(ONECARD_ERR_BAD_FORMAT, "header is not base64url of a JSON object");
 	}
@@ -337,8 +340,9 @@ int onecard_verify(const onecard_verifier *v, const char *token, size_t len, con
 	if (r != ONECARD_OK) {
 		goto out;
 	}
-	if (parts.signature_len == 0 || oc_b64url_decode(parts.signature, parts.signature_len, sig,
-							 sizeof(sig), &sig_len) != ONECARD_OK) {
+	if (parts.signature_len == 0 ||
+	    oc_b64url_decode_public(parts.signature, parts.signature_len, sig, sizeof(sig),
+				    &sig_len) != ONECARD_OK) {
 		FAIL(ONECARD_ERR_BAD_FORMAT, "signature is missing or not base64url");
 	}
 	r = oc_jose_verify(key, (const uint8_t *)token, parts.signing_input_len, sig, sig_len);
@@ -347,13 +351,18 @@ int onecard_verify(const onecard_verifier *v, const char *token, size_t len, con
 							: "signature check failed inside OpenSSL";
 		goto out;
 	}
-	payload_buf = malloc(oc_b64url_decoded_max(parts.payload_len) + 1);
-	if (payload_buf == NULL) {
-		FAIL(ONECARD_ERR_NOMEM, "out of memory");
+	payload_cap = oc_b64url_decoded_max(parts.payload_len);
+	if (payload_cap <= sizeof(payload_stack)) {
+		payload_buf = payload_stack;
+	} else {
+		payload_heap = malloc(payload_cap);
+		if (payload_heap == NULL) {
+			FAIL(ONECARD_ERR_NOMEM, "out of memory");
+		}
+		payload_buf = payload_heap;
 	}
-	if (oc_b64url_decode(parts.payload, parts.payload_len, (uint8_t *)payload_buf,
-			     oc_b64url_decoded_max(parts.payload_len),
-			     &payload_len) != ONECARD_OK ||
+	if (oc_b64url_decode_public(parts.payload, parts.payload_len, (uint8_t *)payload_buf,
+				    payload_cap, &payload_len) != ONECARD_OK ||
 	    oc_json_parse_object(payload_buf, payload_len, &payload) != ONECARD_OK) {
 		FAIL(ONECARD_ERR_BAD_FORMAT, "payload is not base64url of a JSON object");
 	}
@@ -372,6 +381,6 @@ out:
 	}
 	json_decref(header);
 	json_decref(payload);
-	free(payload_buf);
+	free(payload_heap);
 	return r;
 }

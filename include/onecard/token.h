@@ -36,7 +36,7 @@ extern "C" {
 #define ONECARD_KID_MAX_LEN	      128u    /* bytes of a kid */
 #define ONECARD_LEEWAY_DEFAULT	      60u     /* seconds of clock skew allowed */
 #define ONECARD_LEEWAY_MAX	      300u
-#define ONECARD_TYP_ACCESS	      "at+jwt"	   /* RFC 9068 access token type */
+#define ONECARD_TYP_ACCESS	      "at+jwt"		    /* RFC 9068 access token type */
 #define ONECARD_TIME_MAX	      INT64_C(253402300799) /* 9999-12-31T23:59:59Z: the latest "now" */
 
 /* Signature algorithms onecard signs and accepts. One key, one algorithm. */

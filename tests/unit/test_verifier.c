@@ -1,4 +1,5 @@
 /* The verifier's accepting paths, its options, and the basic refusals. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -232,6 +233,48 @@ static void typ_option(void **state)
 	free(p);
 }
 
+struct thread_job {
+	const onecard_verifier *v;
+	const char *token;
+	int failures;
+};
+
+static void *verify_many(void *arg)
+{
+	struct thread_job *job = arg;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (fx_verify(job->v, job->token) != ONECARD_OK) {
+			job->failures++;
+		}
+	}
+	return NULL;
+}
+
+/* One verifier, four threads, both algorithms: the documented promise. */
+static void concurrent_verification(void **state)
+{
+	struct world *w = *state;
+	char *tokens[2] = {token_of(w->ed, ""), token_of(w->ec, "")};
+	struct thread_job jobs[4];
+	pthread_t threads[4];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		jobs[i].v = w->v;
+		jobs[i].token = tokens[i % 2];
+		jobs[i].failures = 0;
+		assert_int_equal(pthread_create(&threads[i], NULL, verify_many, &jobs[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		assert_int_equal(jobs[i].failures, 0);
+	}
+	free(tokens[0]);
+	free(tokens[1]);
+}
+
 static void argument_checks(void **state)
 {
 	struct world *w = *state;
@@ -264,6 +307,7 @@ int main(void)
 		cmocka_unit_test(times_and_leeway),
 		cmocka_unit_test(far_future_edges),
 		cmocka_unit_test(typ_option),
+		cmocka_unit_test(concurrent_verification),
 		cmocka_unit_test(argument_checks),
 	};
 

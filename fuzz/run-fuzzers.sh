@@ -33,15 +33,15 @@ src_dir=$(cd "$(dirname "$0")" && pwd)
 top_dir=$(cd "$src_dir/.." && pwd)
 declare -A target_bin=(
 	[token]=fuzz/fuzz_token [jwks]=fuzz/fuzz_jwks [b64url]=fuzz/fuzz_b64url
-	[claims]=fuzz/fuzz_claims [policy]=policy/fuzz_policy
+	[claims]=fuzz/fuzz_claims [policy]=policy/fuzz_policy [p11uri]=pkcs11/fuzz_uri
 )
 declare -A target_corpus=(
 	[token]=fuzz/corpus/token [jwks]=fuzz/corpus/jwks [b64url]=fuzz/corpus/b64url
-	[claims]=fuzz/corpus/claims [policy]=policy/corpus
+	[claims]=fuzz/corpus/claims [policy]=policy/corpus [p11uri]=pkcs11/corpus/uri
 )
 declare -A target_dict=([policy]=policy/fuzz_policy.dict)
 if [[ ${#targets[@]} -eq 0 ]]; then
-	targets=(token jwks b64url claims policy)
+	targets=(token jwks b64url claims policy p11uri)
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/onecard-fuzz.XXXXXX")

@@ -26,6 +26,8 @@
 #include "ca_limits.h"
 #include "store.h"
 
+struct oc_profile;
+
 #define OC_CA_ENV_DB	 "ONECARD_PG"
 #define OC_CA_ENV_POLICY "ONECARD_POLICY"
 
@@ -133,12 +135,42 @@ int oc_ca_issue(oc_ca *ca, const struct oc_issue_req *req, struct oc_key_source 
  * ONECARD_ERR_ALREADY_REVOKED, ONECARD_ERR_INVALID_ARG. */
 int oc_ca_revoke(oc_ca *ca, const char *serial, const char *reason, struct oc_ca_diag *diag);
 
+/* The serials one operation changed, in canonical hex. */
+struct oc_serial_list {
+	size_t n;
+	char (*serial)[OC_CA_SERIAL_HEX_MAX + 1];
+};
+
+/* Frees the serials and zeroes the list; NULL does nothing. */
+void oc_serial_list_clear(struct oc_serial_list *list);
+
+/*
+ * Revokes, in one transaction with an audit row for each, every
+ * certificate of the CA recorded for this card (certificates.card_id,
+ * the card's token serial) that is still valid: all of them or none.
+ * On success *revoked (oc_serial_list_clear) lists them, oldest first.
+ * ONECARD_ERR_NOT_FOUND (no certificate of the CA for this card),
+ * ONECARD_ERR_ALREADY_REVOKED (all of them revoked before),
+ * ONECARD_ERR_INVALID_ARG (card id or reason), ONECARD_ERR_TOO_LARGE
+ * (more than OC_CA_CARD_CERTS_MAX valid certificates: nothing revoked).
+ */
+int oc_ca_revoke_card(oc_ca *ca, const char *card_id, const char *reason,
+		      struct oc_serial_list *revoked, struct oc_ca_diag *diag);
+
 /* Issues the next CRL (nextUpdate = now + hours, 1..OC_CA_CRL_HOURS_MAX),
  * stores it and gives it as PEM (*pem, free()). */
 int oc_ca_crl(oc_ca *ca, unsigned hours, char **pem, struct oc_ca_diag *diag);
 
-/* Calls cb for each certificate of the CA, oldest first. */
-int oc_ca_list(oc_ca *ca, oc_cert_row_cb cb, void *arg, struct oc_ca_diag *diag);
+/* Calls cb for each certificate of the CA, oldest first; with card_id
+ * not NULL only for those issued for that card. */
+int oc_ca_list(oc_ca *ca, const char *card_id, oc_cert_row_cb cb, void *arg,
+	       struct oc_ca_diag *diag);
+
+/* Calls cb for each profile of the policy (oc_ca_open with
+ * OC_CA_NEED_POLICY), in the policy's order. The profile is borrowed for
+ * the duration of the callback. */
+typedef int (*oc_profile_cb)(void *arg, const struct oc_profile *profile);
+int oc_ca_profiles(oc_ca *ca, oc_profile_cb cb, void *arg, struct oc_ca_diag *diag);
 
 /* Calls cb once with the certificate with this serial, row->pem set. */
 int oc_ca_show(oc_ca *ca, const char *serial, oc_cert_row_cb cb, void *arg,

@@ -28,6 +28,8 @@
 #define OC_CA_TEXT_MAX	       128u  /* bytes of an enterprise or person name */
 #define OC_CA_PERSON_ID_MAX    64u   /* bytes of a person id */
 #define OC_CA_LABEL_MAX	       64u   /* bytes of a certificate label */
+#define OC_CA_CARD_ID_MAX      64u   /* bytes of a card id (the token's serial) */
+#define OC_CA_CARD_CERTS_MAX   1024u /* certificates revoked at once for one card */
 #define OC_CA_USCC_LEN	       18u   /* characters of a GB 32100 code */
 #define OC_CA_RDN_VALUE_MAX    512u  /* bytes of one filled subject value, NUL included */
 #define OC_CA_PROFILE_ID_MAX   64u   /* bytes of a profile id, NUL included */

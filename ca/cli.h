@@ -82,6 +82,7 @@ int cmd_revoke(struct cli_globals *g, int argc, char *argv[]);
 int cmd_crl(struct cli_globals *g, int argc, char *argv[]);
 int cmd_list(struct cli_globals *g, int argc, char *argv[]);
 int cmd_show(struct cli_globals *g, int argc, char *argv[]);
+int cmd_profiles(struct cli_globals *g, int argc, char *argv[]);
 
 /* Prints the full usage and exit codes on stdout (main.c). */
 int cli_help(void);

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"crl", cmd_crl},
 	{"list", cmd_list},
 	{"show", cmd_show},
+	{"profiles", cmd_profiles},
 };
 /* clang-format on */
 
@@ -59,15 +60,19 @@ static void usage(FILE *out)
 		"      profile's, filled with the values given. USCC: GB 32100 (18\n"
 		"      characters, check character verified); ID: [A-Za-z0-9._-]{1,64};\n"
 		"      names: UTF-8, 1..128 bytes.\n"
-		"  revoke --serial HEX --reason R\n"
-		"      Revoke a certificate. R: unspecified, keyCompromise,\n"
-		"      affiliationChanged, superseded, cessationOfOperation,\n"
-		"      privilegeWithdrawn.\n"
+		"  revoke (--serial HEX | --card-id ID) --reason R\n"
+		"      Revoke a certificate, or every valid certificate issued for the card\n"
+		"      (its token serial) in one transaction, printing their serials.\n"
+		"      R: unspecified, keyCompromise, affiliationChanged, superseded,\n"
+		"      cessationOfOperation, privilegeWithdrawn.\n"
 		"  crl [--next-update-hours H]\n"
 		"      Issue, store and print the next CRL (PEM); nextUpdate H hours away\n"
 		"      (1..%u, default %u).\n"
-		"  list\n"
-		"      One line per certificate: serial profile status notAfter subject.\n"
+		"  list [--card-id ID]\n"
+		"      One line per certificate (only the card's with --card-id):\n"
+		"      serial profile status notAfter card subject (card '-' when none).\n"
+		"  profiles\n"
+		"      One line per profile of the policy: profile agency key_types.\n"
 		"  show --serial HEX\n"
 		"      Details of one certificate, then its PEM.\n"
 		"  help, --help, -h\n"

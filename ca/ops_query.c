@@ -1,4 +1,4 @@
-/* Read-only operations: chain, list, show (ca.h). Not audited. */
+/* Read-only operations: chain, list, profiles, show (ca.h). Not audited. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +6,7 @@
 #include <onecard/error.h>
 
 #include "ca_int.h"
+#include "check.h"
 #include "serial.h"
 #include "x509.h"
 
@@ -53,14 +54,40 @@ out:
 	return r;
 }
 
-int oc_ca_list(oc_ca *ca, oc_cert_row_cb cb, void *arg, struct oc_ca_diag *diag)
+int oc_ca_list(oc_ca *ca, const char *card_id, oc_cert_row_cb cb, void *arg,
+	       struct oc_ca_diag *diag)
 {
+	const char *why = NULL;
 	int r;
 
 	diag->detail[0] = '\0';
-	r = oc_store_cert_list(ca->store, ca->ca_id, cb, arg);
+	if (card_id != NULL) {
+		r = oc_check_text(card_id, OC_CA_CARD_ID_MAX, &why);
+		if (r != ONECARD_OK) {
+			oc_diag_set(diag, "card id: %s", why);
+			return r;
+		}
+	}
+	r = oc_store_cert_list(ca->store, ca->ca_id, card_id, cb, arg);
 	if (r == ONECARD_ERR_DATABASE) {
 		oc_diag_set(diag, "%s", oc_store_error(ca->store));
+	}
+	return r;
+}
+
+int oc_ca_profiles(oc_ca *ca, oc_profile_cb cb, void *arg, struct oc_ca_diag *diag)
+{
+	size_t i, n;
+	int r = ONECARD_OK;
+
+	diag->detail[0] = '\0';
+	if (ca->policy == NULL) {
+		oc_diag_set(diag, "the policy is not loaded");
+		return ONECARD_ERR_INTERNAL;
+	}
+	n = oc_policy_profile_count(ca->policy);
+	for (i = 0; i < n && r == ONECARD_OK; i++) {
+		r = cb(arg, oc_policy_profile_at(ca->policy, i));
 	}
 	return r;
 }

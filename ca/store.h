@@ -101,8 +101,9 @@ struct oc_cert_row {
 /* A callback returns ONECARD_OK to go on, anything else to stop with it. */
 typedef int (*oc_cert_row_cb)(void *arg, const struct oc_cert_row *row);
 
-/* The certificates of one CA, oldest first, without der. */
-int oc_store_cert_list(oc_store *s, int ca_id, oc_cert_row_cb cb, void *arg);
+/* The certificates of one CA, oldest first, without der: all of them
+ * when card_id is NULL, else only those recorded for that card. */
+int oc_store_cert_list(oc_store *s, int ca_id, const char *card_id, oc_cert_row_cb cb, void *arg);
 
 /* One certificate, with der; ONECARD_ERR_NOT_FOUND if the CA has none
  * with this serial. */
@@ -113,6 +114,20 @@ int oc_store_cert_get(oc_store *s, int ca_id, const char *serial, oc_cert_row_cb
  * caller's transaction. ONECARD_ERR_NOT_FOUND, ONECARD_ERR_ALREADY_REVOKED.
  */
 int oc_store_revoke(oc_store *s, int ca_id, const char *serial, const char *reason);
+
+/* Called once per serial (canonical hex) a statement changed. */
+typedef int (*oc_serial_cb)(void *arg, const char *serial);
+
+/*
+ * Inside the caller's transaction, in one statement: marks every valid
+ * certificate of the CA recorded for card_id revoked and records the
+ * reason for each; then calls cb per serial revoked, oldest first (cb
+ * returning an error stops with it; the caller rolls back).
+ * ONECARD_ERR_NOT_FOUND (the CA has no certificate for this card),
+ * ONECARD_ERR_ALREADY_REVOKED (it has some, none of them valid).
+ */
+int oc_store_revoke_card(oc_store *s, int ca_id, const char *card_id, const char *reason,
+			 oc_serial_cb cb, void *arg);
 
 struct oc_revoked_row {
 	const char *serial;

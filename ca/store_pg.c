@@ -521,19 +521,27 @@ static int cert_row(oc_store *s, const PGresult *res, int i, struct oc_cert_row 
 	return r;
 }
 
-int oc_store_cert_list(oc_store *s, int ca_id, oc_cert_row_cb cb, void *arg)
+int oc_store_cert_list(oc_store *s, int ca_id, const char *card_id, oc_cert_row_cb cb, void *arg)
 {
 	char id[INT_TEXT_MAX];
-	const char *values[1] = {id};
+	const char *values[2] = {id, card_id};
 	struct oc_cert_row row;
 	PGresult *res = NULL;
 	int i, r;
 
 	int_text(id, ca_id);
-	r = run(s,
-		"SELECT " CERT_COLUMNS CERT_FROM " WHERE c.ca_id = $1::integer"
-		" ORDER BY c.issued_at, c.serial",
-		1, values, NULL, NULL, PGRES_TUPLES_OK, &res);
+	if (card_id == NULL) {
+		r = run(s,
+			"SELECT " CERT_COLUMNS CERT_FROM " WHERE c.ca_id = $1::integer"
+			" ORDER BY c.issued_at, c.serial",
+			1, values, NULL, NULL, PGRES_TUPLES_OK, &res);
+	} else {
+		r = run(s,
+			"SELECT " CERT_COLUMNS CERT_FROM
+			" WHERE c.ca_id = $1::integer AND c.card_id = $2"
+			" ORDER BY c.issued_at, c.serial",
+			2, values, NULL, NULL, PGRES_TUPLES_OK, &res);
+	}
 	for (i = 0; r == ONECARD_OK && i < PQntuples(res); i++) {
 		r = cert_row(s, res, i, &row);
 		if (r == ONECARD_OK) {
@@ -629,6 +637,62 @@ int oc_store_revoke(oc_store *s, int ca_id, const char *serial, const char *reas
 	values[1] = reason;
 	r = run(s, "INSERT INTO revocations (serial, reason) VALUES ($1, $2)", 2, values, NULL,
 		NULL, PGRES_COMMAND_OK, NULL);
+out:
+	PQclear(res);
+	return r;
+}
+
+int oc_store_revoke_card(oc_store *s, int ca_id, const char *card_id, const char *reason,
+			 oc_serial_cb cb, void *arg)
+{
+	char id[INT_TEXT_MAX];
+	const char *values[3];
+	PGresult *res = NULL;
+	int64_t n = 0;
+	int i, r;
+
+	int_text(id, ca_id);
+	values[0] = id;
+	values[1] = card_id;
+	values[2] = reason;
+	/* One statement: the rows and their revocations go together. As in
+	 * oc_store_revoke, the row locks make a concurrent revocation wait
+	 * and then skip what the other one revoked. */
+	r = run(s,
+		"WITH rev AS (UPDATE certificates SET status = 'revoked'"
+		" WHERE ca_id = $1::integer AND card_id = $2 AND status = 'valid'"
+		" RETURNING serial, issued_at),"
+		" ins AS (INSERT INTO revocations (serial, reason) SELECT serial, $3 FROM rev)"
+		" SELECT serial FROM rev ORDER BY issued_at, serial",
+		3, values, NULL, NULL, PGRES_TUPLES_OK, &res);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		res = NULL;
+		r = run(s,
+			"SELECT count(*) FROM certificates WHERE ca_id = $1::integer AND card_id = "
+			"$2",
+			2, values, NULL, NULL, PGRES_TUPLES_OK, &res);
+		if (r == ONECARD_OK) {
+			r = get_i64(s, res, 0, 0, &n);
+		}
+		if (r != ONECARD_OK) {
+			goto out;
+		}
+		if (n == 0) {
+			set_error(s, "", "no certificate of this CA was issued for this card");
+			r = ONECARD_ERR_NOT_FOUND;
+		} else {
+			set_error(s, "", "every certificate of this card is revoked already");
+			r = ONECARD_ERR_ALREADY_REVOKED;
+		}
+		goto out;
+	}
+	for (i = 0; r == ONECARD_OK && i < PQntuples(res); i++) {
+		r = cb(arg, PQgetvalue(res, i, 0));
+	}
 out:
 	PQclear(res);
 	return r;

@@ -95,6 +95,64 @@ run_ca out err "${ISSUE[@]/$PASS_FILE/$WORK/badpass}" --profile border
 expect_eq "exit 8" 8 $?
 expect_eq "the card is as before" "$before_objects" "$(objects)"
 
+card_id=$(sed -n 's/.*serial=\([^;]*\).*/\1/p' <<<"$uri")
+
+CASE="list --card-id"
+run_ca list.txt err list --home "$home" --card-id "$card_id"
+expect_eq "list --card-id exit 0" 0 $?
+expect_eq "the card's two certificates" 2 "$(wc -l <list.txt)"
+expect_eq "the card id column" "$card_id $card_id" "$(awk '{print $5}' list.txt | xargs)"
+run_ca list.txt err list --home "$home" --card-id other-card
+expect_eq "another card: nothing listed" "0 0" "$? $(wc -c <list.txt)"
+
+CASE="revoke --card-id: all or nothing"
+# A test-only trigger makes the database refuse the revocation of the
+# tax certificate: the customs one must not be revoked either.
+tax_serial=$(openssl x509 -in tax.pem -noout -serial | cut -d= -f2)
+customs_serial=$(openssl x509 -in customs.pem -noout -serial | cut -d= -f2)
+sql "CREATE FUNCTION test_refuse_rev() RETURNS trigger LANGUAGE plpgsql AS \$\$
+     BEGIN IF NEW.serial = '$tax_serial' THEN RAISE EXCEPTION 'revocation refused by the test';
+     END IF; RETURN NEW; END \$\$;
+     CREATE TRIGGER test_refuse_rev BEFORE INSERT ON revocations FOR EACH ROW
+     EXECUTE FUNCTION test_refuse_rev();"
+before=$(snapshot "$home")
+run_ca out err revoke --home "$home" --card-id "$card_id" --reason keyCompromise
+expect_eq "exit 7 (the database refused one)" 7 $?
+expect_grep "says why" 'revocation refused by the test' err
+expect_eq "nothing printed" 0 "$(wc -c <out)"
+expect_eq "the inventory is as before (neither revoked)" "$before" "$(snapshot "$home")"
+expect_eq "no revoke audited as ok" 0 \
+  "$(sql "SELECT count(*) FROM audit WHERE action = 'revoke' AND result = 'ok'")"
+expect_eq "the failure is audited with the card id" 1 \
+  "$(sql "SELECT count(*) FROM audit WHERE action = 'revoke' AND result = 'database_unavailable' AND detail->>'card_id' = '$card_id'")"
+sql "DROP TRIGGER test_refuse_rev ON revocations"
+
+CASE="revoke --card-id"
+run_ca out err revoke --home "$home" --card-id "$card_id" --reason keyCompromise
+expect_eq "exit 0" 0 $?
+expect_eq "prints both serials, oldest first" "$customs_serial $tax_serial" "$(xargs <out)"
+expect_eq "both revoked, with the reason" "2" \
+  "$(sql "SELECT count(*) FROM certificates c JOIN revocations r USING (serial) WHERE c.card_id = '$card_id' AND c.status = 'revoked' AND r.reason = 'keyCompromise'")"
+expect_eq "one audit row per certificate, with the card id" 2 \
+  "$(sql "SELECT count(*) FROM audit WHERE action = 'revoke' AND result = 'ok' AND detail->>'card_id' = '$card_id' AND serial IN ('$customs_serial', '$tax_serial')")"
+run_ca list.txt err list --home "$home" --card-id "$card_id"
+expect_eq "list shows both revoked" "revoked revoked" "$(awk '{print $3}' list.txt | xargs)"
+
+CASE="revoke --card-id twice"
+before=$(snapshot "$home")
+run_ca out err revoke --home "$home" --card-id "$card_id" --reason superseded
+expect_eq "exit 6" 6 $?
+expect_grep "already revoked" 'certificate already revoked: every certificate of this card' err
+expect_eq "one line on stderr" 1 "$(wc -l <err)"
+expect_eq "nothing printed" 0 "$(wc -c <out)"
+expect_eq "the inventory is as before (first reason kept)" "$before" "$(snapshot "$home")"
+
+CASE="revoke --card-id: an unknown card"
+run_ca out err revoke --home "$home" --card-id no-such-card --reason superseded
+expect_eq "exit 5" 5 $?
+expect_grep "not found" 'not found: no certificate of this CA was issued for this card' err
+expect_eq "the inventory is as before" "$before" "$(snapshot "$home")"
+
 CASE="usage"
 run_ca out err "${ISSUE[@]}" --profile border --csr "$WORK/x.csr"
 expect_eq "--csr and --card together: exit 2" 2 $?

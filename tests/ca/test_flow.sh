@@ -243,6 +243,7 @@ for alg in ec rsa sm2; do
   expect_eq "list exit 0" 0 $?
   expect_eq "one line per certificate" 16 "$(wc -l <list.txt)"
   expect_grep "revoked one listed as revoked" "^$serial customs revoked " list.txt
+  expect_eq "no card id for a CSR: '-' in the card column" "-" "$(awk '{print $5}' list.txt | sort -u)"
   run_ca show.txt err show --home "$home" --serial "$(echo "$serial" | sed 's/../&:/g; s/:$//')"
   expect_eq "show exit 0 (colon form)" 0 $?
   expect_grep "show: reason" '^reason: +keyCompromise' show.txt

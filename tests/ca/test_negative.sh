@@ -188,6 +188,26 @@ expect_eq "reason kept from the first revoke" cessationOfOperation \
 CASE="unknown serial"
 refuse 5 'not found' revoke --home "$home" --serial 7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF --reason keyCompromise
 refuse 5 'not found' show --home "$home" --serial 7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF
+CASE="profiles"
+run_ca out err profiles --home "$home"
+expect_eq "profiles exit 0" 0 $?
+expect_eq "one line per profile" 5 "$(wc -l <out)"
+expect_grep "profile agency key types" '^customs customs ec-p256,rsa-2048,rsa-3072,sm2$' out
+printf 'agencies = ();\n' >broken.conf
+refuse 4 'policy.*broken.conf:1' profiles --home "$home" --policy broken.conf
+
+CASE="unknown card id"
+refuse 5 'not found: no certificate of this CA was issued for this card' \
+  revoke --home "$home" --card-id no-such-card --reason cessationOfOperation
+CASE="a card id that is no card id"
+refuse 3 'invalid argument: card id' revoke --home "$home" --card-id "$(printf 'c%.0s' {1..65})" \
+  --reason superseded
+refuse 3 'invalid argument: card id' revoke --home "$home" --card-id "$(printf 'a\tb')" \
+  --reason superseded
+refuse 3 'invalid argument: card id' list --home "$home" --card-id "$(printf 'c%.0s' {1..65})"
+refuse 3 'invalid argument.*unknown reason' revoke --home "$home" --card-id no-such-card \
+  --reason KeyCompromise
+
 CASE="bad serial and reason"
 refuse 3 'invalid argument: serial' revoke --home "$home" --serial xyz --reason keyCompromise
 refuse 3 'invalid argument: serial' revoke --home "$home" --serial 00 --reason keyCompromise
@@ -204,6 +224,9 @@ refuse 2 "unknown option '--bogus'" "${ISSUE[@]}" --csr ec.csr --bogus=secret-va
 expect_no_grep "option value not echoed" 'secret-value' err
 refuse 2 'unknown command' frobnicate --home "$home"
 refuse 2 'unexpected argument' list --home "$home" extra
+refuse 2 'not both' revoke --home "$home" --serial "$serial" --card-id c1 --reason superseded
+refuse 2 'missing --serial HEX or --card-id ID' revoke --home "$home" --reason superseded
+refuse 2 'missing --reason' revoke --home "$home" --card-id c1
 refuse 2 'next-update-hours' crl --home "$home" --next-update-hours 0
 refuse 2 'next-update-hours' crl --home "$home" --next-update-hours -5
 refuse 2 'no database' env -u ONECARD_PG -- list --home "$home"

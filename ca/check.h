@@ -22,8 +22,7 @@ int oc_check_person_id(const char *s, const char **why);
  * surrogates, at most U+10FFFF), no control characters (C0, DEL, C1). */
 int oc_check_text(const char *s, size_t max, const char **why);
 
-/* 1 if the len bytes at s are valid UTF-8 without control characters,
- * else 0. */
-int oc_utf8_printable(const unsigned char *s, size_t len);
+/* oc_utf8_printable() and the GB 32100 checks live in lib/identity.h. */
+#include "identity.h"
 
 #endif /* ONECARD_CA_CHECK_H */

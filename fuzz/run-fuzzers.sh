@@ -34,14 +34,16 @@ top_dir=$(cd "$src_dir/.." && pwd)
 declare -A target_bin=(
 	[token]=fuzz/fuzz_token [jwks]=fuzz/fuzz_jwks [b64url]=fuzz/fuzz_b64url
 	[claims]=fuzz/fuzz_claims [policy]=policy/fuzz_policy [p11uri]=pkcs11/fuzz_uri
+	[challenge]=authd/challenge/fuzz_challenge
 )
 declare -A target_corpus=(
 	[token]=fuzz/corpus/token [jwks]=fuzz/corpus/jwks [b64url]=fuzz/corpus/b64url
 	[claims]=fuzz/corpus/claims [policy]=policy/corpus [p11uri]=pkcs11/corpus/uri
+	[challenge]=authd/challenge/corpus
 )
 declare -A target_dict=([policy]=policy/fuzz_policy.dict)
 if [[ ${#targets[@]} -eq 0 ]]; then
-	targets=(token jwks b64url claims policy p11uri)
+	targets=(token jwks b64url claims policy p11uri challenge)
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/onecard-fuzz.XXXXXX")

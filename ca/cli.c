@@ -12,8 +12,8 @@
 #include <onecard/error.h>
 
 #include "cli.h"
+#include "cli_line.h"
 
-#define ERROR_LINE_MAX	768u
 #define OPTION_ECHO_MAX 40 /* characters of an unknown option's name */
 
 static const struct exit_row {
@@ -90,21 +90,11 @@ void cli_print_exit_codes(FILE *out)
 
 void cli_error(const char *fmt, ...)
 {
-	char line[ERROR_LINE_MAX];
 	va_list ap;
-	size_t i;
 
 	va_start(ap, fmt);
-	if (vsnprintf(line, sizeof(line), fmt, ap) < 0) {
-		line[0] = '\0';
-	}
+	oc_cli_verror(CLI_PROG, fmt, ap);
 	va_end(ap);
-	for (i = 0; line[i] != '\0'; i++) {
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) {
-			line[i] = '?';
-		}
-	}
-	fprintf(stderr, "%s: %s\n", CLI_PROG, line);
 }
 
 int cli_fail(const char *cmd, int err, const struct oc_ca_diag *diag)

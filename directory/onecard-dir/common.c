@@ -16,9 +16,8 @@
 #include <onecard/error.h>
 
 #include "cli.h"
+#include "cli_line.h"
 #include "pw_file.h"
-
-#define ERROR_LINE_MAX 768u
 
 /* Library error code -> exit status; everything else is CLI_EXIT_OTHER. */
 static const struct exit_row {
@@ -46,39 +45,16 @@ int cli_exit_for(int err)
 
 void cli_sanitize(const char *text, char *out, size_t cap)
 {
-	const unsigned char *p = (const unsigned char *)text;
-	size_t n = 0;
-
-	if (cap == 0) {
-		return;
-	}
-	while (*p != '\0' && n + 1 < cap) {
-		if (*p < 0x20 || *p == 0x7f) {
-			out[n++] = '?';
-			p++;
-		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			/* U+0080..U+009F: C1 controls, which terminals obey. */
-			out[n++] = '?';
-			p += 2;
-		} else {
-			out[n++] = (char)*p++;
-		}
-	}
-	out[n] = '\0';
+	oc_cli_sanitize(text, out, cap);
 }
 
 void cli_error(const char *fmt, ...)
 {
-	char line[ERROR_LINE_MAX], clean[ERROR_LINE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(line, sizeof(line), fmt, ap) < 0) {
-		line[0] = '\0';
-	}
+	oc_cli_verror(CLI_PROG, fmt, ap);
 	va_end(ap);
-	cli_sanitize(line, clean, sizeof(clean));
-	fprintf(stderr, "%s: %s\n", CLI_PROG, clean);
 }
 
 int cli_option_error(const char *cmd)

@@ -10,8 +10,8 @@
 #include <onecard/error.h>
 
 #include "cli.h"
+#include "cli_line.h"
 
-#define ERROR_LINE_MAX	512u
 #define OPTION_ECHO_MAX 40  /* characters of an unknown option's name */
 #define HELP_WIDTH	78u /* columns of the error-code lists in --help */
 #define HELP_INDENT	"       "
@@ -113,22 +113,11 @@ void cli_print_exit_codes(FILE *out)
 
 void cli_error(const char *fmt, ...)
 {
-	char line[ERROR_LINE_MAX];
 	va_list ap;
-	size_t i;
 
 	va_start(ap, fmt);
-	if (vsnprintf(line, sizeof(line), fmt, ap) < 0) {
-		line[0] = '\0';
-	}
+	oc_cli_verror(CLI_PROG, fmt, ap);
 	va_end(ap);
-	/* A path or a name from the command line must not break the line. */
-	for (i = 0; line[i] != '\0'; i++) {
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) {
-			line[i] = '?';
-		}
-	}
-	fprintf(stderr, "%s: %s\n", CLI_PROG, line);
 }
 
 /* The long option whose val is val, or NULL. */

@@ -207,6 +207,11 @@ int dir_enterprise_dn(const struct oc_dir *dir, const char *uscc, char *out, siz
 int dir_person_dn(const struct oc_dir *dir, const char *person_id, char *out, size_t cap);
 int dir_card_dn(const struct oc_dir *dir, const char *card_id, char *out, size_t cap);
 
+/* Reads the card at card_dn, its holder and the holder's enterprise
+ * (lookup.c). NOT_FOUND when no card is there; an unreadable holder or
+ * enterprise leaves its fields empty and its status UNKNOWN. */
+int dir_read_owner(struct oc_dir *dir, const char *card_dn, struct oc_dir_card *card,
+		   struct oc_dir_person *person, struct oc_dir_enterprise *ent);
 /* Maps an onecardStatus value to the enum (exact match only). */
 enum oc_dir_status dir_status_parse(const struct dir_values *v);
 

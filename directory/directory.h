@@ -305,6 +305,32 @@ int oc_dir_find_by_cert(struct oc_dir *dir, const char *issuer_dn, const char *s
 int oc_dir_find_by_sha256(struct oc_dir *dir, const char *sha256_hex,
 			  struct oc_dir_found *found) OC_DIR_WARN_UNUSED;
 
+/* What authd needs for one card login: the card all the presented
+ * certificates are on, its holder, the holder's enterprise, and the
+ * agency the directory records for each certificate (same index as the
+ * hashes given). */
+struct oc_dir_login {
+	struct oc_dir_card card;
+	struct oc_dir_person person;
+	struct oc_dir_enterprise enterprise;
+	char agency[OC_DIR_CERTS_MAX][OC_DIR_AGENCY_MAX + 1];
+};
+/*
+ * Finds the certificates sha256_hex[0..n) (1..OC_DIR_CERTS_MAX distinct
+ * values of 64 lowercase hex digits) in one search and follows them to
+ * their card, holder and enterprise: four searches whatever n is.
+ * Success: ONECARD_OK, *out filled (statuses as the directory says:
+ * check oc_dir_login_active()).
+ * Failure (*out zeroed): ONECARD_ERR_NOT_FOUND (sha256_hex[*missing] is
+ * on no card), ONECARD_ERR_MISMATCH (the certificates are on more than
+ * one card), ONECARD_ERR_DIRECTORY (unreachable, a duplicate entry, a
+ * certificate not under a card), ONECARD_ERR_INVALID_ARG (n out of
+ * range, a malformed or repeated hash), ONECARD_ERR_TOO_LARGE, NOMEM.
+ */
+int oc_dir_find_login(struct oc_dir *dir, const char *const *sha256_hex, size_t n,
+		      struct oc_dir_login *out, size_t *missing) OC_DIR_WARN_UNUSED;
+/* 1 when card, person and enterprise of *l are all ACTIVE, else 0. */
+int oc_dir_login_active(const struct oc_dir_login *l);
 /* 1 when card, person and enterprise of *found are all ACTIVE, else 0. */
 int oc_dir_found_active(const struct oc_dir_found *found);
 

@@ -187,8 +187,8 @@ out:
 }
 
 /* The card at card_dn, its holder and the holder's enterprise. */
-static int read_owner(struct oc_dir *dir, const char *card_dn, struct oc_dir_card *card,
-		      struct oc_dir_person *person, struct oc_dir_enterprise *ent)
+int dir_read_owner(struct oc_dir *dir, const char *card_dn, struct oc_dir_card *card,
+		   struct oc_dir_person *person, struct oc_dir_enterprise *ent)
 {
 	char holder_dn[DIR_DN_MAX], ent_dn[DIR_DN_MAX];
 	int r;
@@ -260,7 +260,7 @@ static int find(struct oc_dir *dir, const char *filter, struct oc_dir_found *fou
 		r = ONECARD_ERR_DIRECTORY;
 		goto out;
 	}
-	r = read_owner(dir, card_dn, &f.card, &f.person, &f.enterprise);
+	r = dir_read_owner(dir, card_dn, &f.card, &f.person, &f.enterprise);
 	if (r == ONECARD_ERR_NOT_FOUND) {
 		dir_conn_set_diag(dir->conn, "a certificate entry that is not under a card");
 		r = ONECARD_ERR_DIRECTORY;
@@ -383,7 +383,7 @@ int oc_dir_get_card(struct oc_dir *dir, const char *card_id, struct oc_dir_card_
 		r = ONECARD_ERR_NOMEM;
 		goto out;
 	}
-	r = read_owner(dir, card_dn, &info->card, &info->person, &info->enterprise);
+	r = dir_read_owner(dir, card_dn, &info->card, &info->person, &info->enterprise);
 	if (r != ONECARD_OK) {
 		goto out;
 	}

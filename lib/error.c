@@ -49,6 +49,7 @@ static const struct error_entry error_table[] = {
 	{ONECARD_ERR_PASSPHRASE, "bad_passphrase", "passphrase wrong or missing"},
 	{ONECARD_ERR_EXISTS, "already_exists", "already exists"},
 	{ONECARD_ERR_CANCELLED, "cancelled", "cancelled by the user"},
+	{ONECARD_ERR_MISMATCH, "mismatch", "items that must belong together do not"},
 };
 
 static const struct error_entry *find_error(int err)

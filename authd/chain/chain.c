@@ -278,7 +278,9 @@ out:
 	return r;
 }
 
-static int load_anchors(struct oc_chain_store *store, const char *path)
+/* Adds every PEM certificate in path with add (anchor or CA); at least one. */
+static int load_pem_certs(struct oc_chain_store *store, const char *path,
+			  int (*add)(struct oc_chain_store *, X509 *))
 {
 	BIO *bio = NULL;
 	X509 *cert = NULL;
@@ -294,7 +296,7 @@ static int load_anchors(struct oc_chain_store *store, const char *path)
 		if (cert == NULL) {
 			break;
 		}
-		r = oc_chain_store_add_anchor(store, cert);
+		r = add(store, cert);
 		X509_free(cert);
 		cert = NULL;
 		if (r != ONECARD_OK) {
@@ -306,6 +308,104 @@ static int load_anchors(struct oc_chain_store *store, const char *path)
 out:
 	BIO_free(bio);
 	ERR_clear_error();
+	return r;
+}
+
+static int load_anchors(struct oc_chain_store *store, const char *path)
+{
+	return load_pem_certs(store, path, oc_chain_store_add_anchor);
+}
+
+int oc_chain_store_load_files(struct oc_chain_store *store, const char *anchors_pem_path,
+			      const char *cas_pem_path, const char *const *crl_paths, size_t ncrl,
+			      size_t *rejected)
+{
+	X509_CRL *crl = NULL;
+	size_t bad = 0;
+	size_t i;
+	int r = ONECARD_ERR_INVALID_ARG;
+
+	if (rejected != NULL) {
+		*rejected = 0;
+	}
+	if (store == NULL || anchors_pem_path == NULL || (crl_paths == NULL && ncrl > 0)) {
+		goto out;
+	}
+	r = load_anchors(store, anchors_pem_path);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	if (cas_pem_path != NULL) {
+		r = load_pem_certs(store, cas_pem_path, oc_chain_store_add_ca);
+		if (r != ONECARD_OK) {
+			goto out;
+		}
+	}
+	for (i = 0; i < ncrl; i++) {
+		r = read_crl_file(crl_paths[i], &crl);
+		if (r != ONECARD_OK) {
+			goto out;
+		}
+		r = oc_chain_store_add_crl(store, crl);
+		X509_CRL_free(crl);
+		crl = NULL;
+		if (r == ONECARD_ERR_BAD_SIGNATURE) {
+			bad++;
+			continue;
+		}
+		if (r != ONECARD_OK) {
+			goto out;
+		}
+	}
+	if (rejected != NULL) {
+		*rejected = bad;
+	}
+	r = ONECARD_OK;
+out:
+	X509_CRL_free(crl);
+	ERR_clear_error();
+	return r;
+}
+
+static int asn1_time_to_time_t(const ASN1_TIME *t, time_t *out);
+
+static int earliest_not_after(STACK_OF(X509) * certs, time_t *t)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		const ASN1_TIME *na = X509_get0_notAfter(sk_X509_value(certs, i));
+		time_t v;
+
+		if (na == NULL || asn1_time_to_time_t(na, &v) != ONECARD_OK) {
+			return ONECARD_ERR_BAD_FORMAT;
+		}
+		if (*t == 0 || v < *t) {
+			*t = v;
+		}
+	}
+	return ONECARD_OK;
+}
+
+int oc_chain_store_earliest_expiry(const struct oc_chain_store *store, time_t *out)
+{
+	time_t t = 0;
+	int r;
+
+	if (out == NULL) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	*out = 0;
+	if (store == NULL) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	r = earliest_not_after(store->anchors, &t);
+	if (r == ONECARD_OK) {
+		r = earliest_not_after(store->cas, &t);
+	}
+	if (r == ONECARD_OK) {
+		*out = t;
+	}
 	return r;
 }
 

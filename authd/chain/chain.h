@@ -164,6 +164,23 @@ __attribute__((warn_unused_result)) int oc_chain_store_load_dir(struct oc_chain_
 								const char *crl_dir,
 								size_t *rejected);
 
+/* As oc_chain_store_load_dir, for named files: the PEM certificates in
+ * anchors_pem_path as anchors, those in cas_pem_path (NULL: none) as CA
+ * certificates, then each CRL file of crl_paths[0..ncrl) (DER or PEM, one
+ * CRL each). CRLs that do not verify are skipped and counted in
+ * *rejected. Same returns as oc_chain_store_load_dir. */
+__attribute__((warn_unused_result)) int oc_chain_store_load_files(struct oc_chain_store *store,
+								  const char *anchors_pem_path,
+								  const char *cas_pem_path,
+								  const char *const *crl_paths,
+								  size_t ncrl, size_t *rejected);
+
+/* The earliest notAfter of the anchors and CA certificates in the store
+ * (0 when it holds none): a verdict cached from this store must not
+ * outlive it. Returns 0, ONECARD_ERR_INVALID_ARG or ONECARD_ERR_BAD_FORMAT. */
+__attribute__((warn_unused_result)) int
+oc_chain_store_earliest_expiry(const struct oc_chain_store *store, time_t *out);
+
 /*
  * Validates leaf for login. untrusted (may be NULL) holds the certificates
  * the client presented besides the leaf; the store's CA certificates are

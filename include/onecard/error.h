@@ -55,6 +55,8 @@ enum onecard_error {
 	ONECARD_ERR_PASSPHRASE = -34,	   /* wrong or missing key passphrase */
 	ONECARD_ERR_EXISTS = -35,	   /* already there (CA home, card entry...) */
 	ONECARD_ERR_CANCELLED = -36,	   /* the user cancelled (PIN prompt) */
+	/* authd */
+	ONECARD_ERR_MISMATCH = -37, /* things that must belong together do not (two cards) */
 };
 
 /* Returns the stable short code of an error ("bad_format", "expired"...).

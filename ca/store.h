@@ -1,6 +1,7 @@
 /*
  * The CA's inventory and audit trail in PostgreSQL. store_pg.c is the
- * only file that calls libpq; every statement is parameterised (the
+ * only CA file that calls libpq (the migrations run in db/pg_migrate.c,
+ * the runner authd shares); every statement is parameterised (the
  * migrations, fixed text compiled into the program, are the exception).
  *
  * Errors: ONECARD_ERR_DATABASE for anything the server or the connection
@@ -15,17 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pg_migrate.h"
+
 typedef struct oc_store oc_store;
 
-/* One schema migration (ca/migrations/NNN_name.sql, compiled in by
- * CMake as migrations.c). */
-struct oc_migration {
-	int version;	    /* NNN */
-	const char *name;   /* "NNN_name" */
-	const char *sha256; /* of the file, hex */
-	const char *sql;
-};
-extern const struct oc_migration oc_migrations[];
+/* The schema migrations (ca/migrations/NNN_name.sql, compiled in by
+ * onecard_embed_migrations(), db/cmake/OnecardMigrations.cmake). */
+extern const struct oc_pg_migration oc_migrations[];
 extern const size_t oc_migrations_len;
 
 /* Connects (connect_timeout 10 s unless conninfo says otherwise). The
@@ -42,9 +39,10 @@ const char *oc_store_error(const oc_store *s);
 /*
  * Applies the migrations not yet applied, in order, each in its own
  * transaction under pg_advisory_xact_lock (so tools started together
- * take turns), recording each in schema_migrations with its SHA-256.
- * Fails if an applied migration's SHA-256 differs from the compiled one
- * or the database has a migration this program does not know.
+ * take turns), recording each in schema_migrations with its SHA-256
+ * (db/pg_migrate.h: oc_pg_migrate). Fails if an applied migration's
+ * SHA-256 differs from the compiled one or the database has a migration
+ * this program does not know.
  */
 int oc_store_migrate(oc_store *s);
 

@@ -1,6 +1,7 @@
 /*
- * The inventory in PostgreSQL (store.h): the only file of onecard that
- * calls libpq for the CA. Every statement with a value in it is sent
+ * The inventory in PostgreSQL (store.h): the only CA file that calls
+ * libpq (its migrations are applied by db/pg_migrate.c, the runner
+ * authd shares). Every statement with a value in it is sent
  * with PQexecParams, values apart from the SQL text; results are read
  * in text form and parsed with checked conversions.
  */
@@ -15,12 +16,17 @@
 #include <onecard/error.h>
 
 #include "ca_limits.h"
+#include "pg_migrate.h"
+#include "pg_reason.h"
 #include "store.h"
 
-/* pg_advisory_xact_lock keys: one for migrations, one class for the CRL
- * numbering (the second key is the CA's id). Fixed forever. */
-#define LOCK_MIGRATIONS "7958552940113145601"
-#define LOCK_CRL_CLASS	"1868783219"
+/* pg_advisory_xact_lock key class for the CRL numbering (the second key
+ * is the CA's id). Fixed forever. Migrations lock OC_PG_MIGRATE_LOCK
+ * (db/pg_migrate.h). */
+#define LOCK_CRL_CLASS "1868783219"
+
+/* The CA's migration record table: the name it has always had. */
+#define MIGRATIONS_TABLE "schema_migrations"
 
 #define INT_TEXT_MAX  24	    /* bytes of a decimal int64, sign and NUL included */
 #define DER_PARAM_MAX (1024 * 1024) /* bytes of a DER value sent to the server */
@@ -57,25 +63,10 @@ static void set_error(oc_store *s, const char *prefix, const char *msg)
 }
 
 /* The server's primary message and SQLSTATE, never its DETAIL (which
- * may quote values). */
+ * may quote values): db/pg_reason.h. */
 static void set_result_error(oc_store *s, const PGresult *res)
 {
-	const char *primary = NULL, *state = NULL;
-	char line[OC_CA_DETAIL_MAX];
-
-	if (res != NULL) {
-		primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	}
-	if (primary == NULL) {
-		set_error(s, "",
-			  PQstatus(s->conn) == CONNECTION_OK ? PQerrorMessage(s->conn)
-							     : "connection to the server lost");
-		return;
-	}
-	(void)snprintf(line, sizeof(line), "%.200s (SQLSTATE %.5s)", primary,
-		       state != NULL ? state : "?????");
-	set_error(s, "", line);
+	oc_pg_reason(s->conn, res, s->error, sizeof(s->error));
 }
 
 const char *oc_store_error(const oc_store *s)
@@ -246,96 +237,12 @@ void oc_store_rollback(oc_store *s)
 
 /* ---- migrations ------------------------------------------------------ */
 
-static int migrate_one(oc_store *s, const struct oc_migration *m)
-{
-	char version[INT_TEXT_MAX];
-	const char *params[3];
-	PGresult *res = NULL;
-	int r;
-
-	int_text(version, m->version);
-	r = oc_store_begin(s);
-	if (r != ONECARD_OK) {
-		goto out;
-	}
-	r = run(s, "SELECT pg_advisory_xact_lock(" LOCK_MIGRATIONS ")", 0, NULL, NULL, NULL,
-		PGRES_TUPLES_OK, NULL);
-	if (r != ONECARD_OK) {
-		goto out;
-	}
-	r = run0(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-		    " version integer PRIMARY KEY,"
-		    " name text NOT NULL,"
-		    " sha256 text NOT NULL,"
-		    " applied_at timestamptz NOT NULL DEFAULT now())");
-	if (r != ONECARD_OK) {
-		goto out;
-	}
-	params[0] = version;
-	r = run(s, "SELECT sha256 FROM schema_migrations WHERE version = $1::integer", 1, params,
-		NULL, NULL, PGRES_TUPLES_OK, &res);
-	if (r != ONECARD_OK) {
-		goto out;
-	}
-	if (PQntuples(res) == 1) {
-		if (strcmp(PQgetvalue(res, 0, 0), m->sha256) != 0) {
-			set_error(s, "applied migration differs from this program's: ", m->name);
-			r = ONECARD_ERR_DATABASE;
-			goto out;
-		}
-		r = oc_store_commit(s);
-		goto out;
-	}
-	PQclear(res);
-	res = PQexec(s->conn, m->sql);
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		set_result_error(s, res);
-		r = ONECARD_ERR_DATABASE;
-		goto out;
-	}
-	params[1] = m->name;
-	params[2] = m->sha256;
-	r = run(s,
-		"INSERT INTO schema_migrations (version, name, sha256) VALUES ($1::integer, $2, "
-		"$3)",
-		3, params, NULL, NULL, PGRES_COMMAND_OK, NULL);
-	if (r != ONECARD_OK) {
-		goto out;
-	}
-	r = oc_store_commit(s);
-out:
-	PQclear(res);
-	if (r != ONECARD_OK) {
-		oc_store_rollback(s);
-	}
-	return r;
-}
-
 int oc_store_migrate(oc_store *s)
 {
-	PGresult *res = NULL;
-	int64_t newest = 0;
-	size_t i;
-	int r = ONECARD_OK;
+	const struct oc_pg_schema schema = {MIGRATIONS_TABLE, "onecard-ca", oc_migrations,
+					    oc_migrations_len};
 
-	for (i = 0; i < oc_migrations_len && r == ONECARD_OK; i++) {
-		r = migrate_one(s, &oc_migrations[i]);
-	}
-	if (r != ONECARD_OK) {
-		return r;
-	}
-	r = run(s, "SELECT max(version) FROM schema_migrations", 0, NULL, NULL, NULL,
-		PGRES_TUPLES_OK, &res);
-	if (r == ONECARD_OK) {
-		r = get_i64(s, res, 0, 0, &newest);
-	}
-	if (r == ONECARD_OK && oc_migrations_len > 0 &&
-	    newest > oc_migrations[oc_migrations_len - 1].version) {
-		set_error(s, "", "the database schema is newer than this onecard-ca");
-		r = ONECARD_ERR_DATABASE;
-	}
-	PQclear(res);
-	return r;
+	return oc_pg_migrate(s->conn, &schema, s->error, sizeof(s->error));
 }
 
 /* ---- CA certificates --------------------------------------------------- */

@@ -1,11 +1,20 @@
-# Compiles ca/migrations/NNN_name.sql into a C file (the table
-# oc_migrations of store.h), so the program carries its own schema.
-#   cmake -DSQL_DIR=<dir> -DOUT=<file.c> -P embed_migrations.cmake
+# Compiles a folder of NNN_name.sql files into a C file defining
+#   const struct oc_pg_migration SYMBOL[];  const size_t SYMBOL_len;
+# (db/pg_migrate.h), so a program carries its own schema.
+#   cmake -DSQL_DIR=<dir> -DOUT=<file.c> -DSYMBOL=<name> -DHEADER=<file.h>
+#         -DORIGIN=<text> -P embed_migrations.cmake
+# HEADER declares SYMBOL and SYMBOL_len (and includes pg_migrate.h).
 # Each file must be named NNN_name.sql with NNN rising from 001 without
 # gaps; each is recorded with its SHA-256 so a changed migration is
-# noticed at startup.
-if(NOT SQL_DIR OR NOT OUT)
-  message(FATAL_ERROR "embed_migrations.cmake needs SQL_DIR and OUT")
+# noticed at startup. Used through onecard_embed_migrations()
+# (OnecardMigrations.cmake).
+foreach(var SQL_DIR OUT SYMBOL HEADER ORIGIN)
+  if(NOT ${var})
+    message(FATAL_ERROR "embed_migrations.cmake needs SQL_DIR, OUT, SYMBOL, HEADER and ORIGIN")
+  endif()
+endforeach()
+if(NOT SYMBOL MATCHES "^[a-z_][a-z0-9_]*$")
+  message(FATAL_ERROR "embed_migrations.cmake: SYMBOL must be a C identifier in lower case")
 endif()
 file(GLOB files "${SQL_DIR}/*.sql")
 list(SORT files)
@@ -40,9 +49,9 @@ if(expect EQUAL 1)
 endif()
 math(EXPR count "${expect} - 1")
 file(WRITE "${OUT}.tmp"
-  "/* Generated from the files in ca/migrations by ca/cmake/embed_migrations.cmake. */\n"
-  "#include <stddef.h>\n\n#include \"store.h\"\n\n"
+  "/* Generated from the files in ${ORIGIN} by db/cmake/embed_migrations.cmake. */\n"
+  "#include <stddef.h>\n\n#include \"${HEADER}\"\n\n"
   "${body}"
-  "const struct oc_migration oc_migrations[] = {\n${table}};\n"
-  "const size_t oc_migrations_len = ${count};\n")
+  "const struct oc_pg_migration ${SYMBOL}[] = {\n${table}};\n"
+  "const size_t ${SYMBOL}_len = ${count};\n")
 file(RENAME "${OUT}.tmp" "${OUT}")

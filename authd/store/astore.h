@@ -1,0 +1,239 @@
+/*
+ * authd's PostgreSQL store (docs/authd-store.md): the single use of
+ * challenge nonces across every authd instance, and the audit trail of
+ * challenges, logins and tokens (docs/authd.md, "Audit").
+ *
+ *   struct oc_astore   a pool of 1..OC_ASTORE_POOL_MAX connections to one
+ *                      database, shared by authd's request threads
+ *
+ * Threads: every function but oc_astore_free() may be called from any
+ * number of threads at once on one store. A call borrows a connection
+ * (waiting at most OC_ASTORE_BORROW_WAIT_SECONDS for one), uses it and
+ * gives it back before returning.
+ *
+ * Connections open lazily, on first use: oc_astore_new() never touches
+ * the network, so authd starts while PostgreSQL is down, and a store
+ * recovers by itself when PostgreSQL comes back. A connection found
+ * broken is reset once per call; the call's statements are run again
+ * after the reset only when that cannot apply anything twice (never
+ * after a COMMIT whose outcome is unknown). Everything else that fails
+ * on the server's side is ONECARD_ERR_DATABASE.
+ *
+ * Conventions: functions return ONECARD_OK or a negative ONECARD_ERR_*
+ * code (<onecard/error.h>); outputs are cleared at entry and set only on
+ * success; _free(NULL) does nothing. The library never logs and never
+ * exits; a failed call leaves a short reason in oc_astore_diagnostic().
+ * Every value reaches the server as a parameter, never as SQL text.
+ *
+ * Text given to the store is UTF-8 without control characters (C0, DEL,
+ * C1), at most its named maximum in bytes; anything else is refused
+ * (ONECARD_ERR_TOO_LARGE, ONECARD_ERR_INVALID_ARG) before any connection
+ * is borrowed, so a refused call writes nothing.
+ */
+#ifndef ONECARD_AUTHD_STORE_H
+#define ONECARD_AUTHD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OC_ASTORE_WARN_UNUSED __attribute__((warn_unused_result))
+
+/* Named maxima, in bytes (not counting the NUL). The database's CHECK
+ * constraints repeat them (authd/store/migrations/). */
+#define OC_ASTORE_CONNINFO_MAX	 4096u		/* a libpq conninfo string or URI */
+#define OC_ASTORE_POOL_MAX	 64u		/* connections in one store */
+#define OC_ASTORE_INSTANCE_MAX	 64u		/* [A-Za-z0-9._:-] */
+#define OC_ASTORE_ADDR_MAX	 64u		/* a remote address as text */
+#define OC_ASTORE_AUDIENCE_MAX	 255u		/* a module id, as asked for */
+#define OC_ASTORE_NONCE_HEX_MIN	 32u		/* 16 bytes as lowercase hex */
+#define OC_ASTORE_NONCE_HEX_MAX	 128u		/* 64 bytes as lowercase hex */
+#define OC_ASTORE_REASON_MAX	 64u		/* [a-z][a-z0-9_]*: an error code */
+#define OC_ASTORE_DETAIL_MAX	 512u		/* a short sentence */
+#define OC_ASTORE_PERSON_ID_MAX	 64u		/* the directory's uid */
+#define OC_ASTORE_USCC_MAX	 18u		/* unified social credit code */
+#define OC_ASTORE_CARD_ID_MAX	 64u		/* the card id */
+#define OC_ASTORE_CERTS_JSON_MAX (256u * 1024u) /* the certificates seen, JSON */
+#define OC_ASTORE_JTI_MAX	 128u		/* [A-Za-z0-9_-] */
+#define OC_ASTORE_KID_MAX	 128u		/* a signing key id */
+#define OC_ASTORE_ACR_MAX	 32u		/* the token's acr */
+#define OC_ASTORE_DIAG_MAX	 255u		/* oc_astore_diagnostic() */
+
+/* Seconds: connecting (unless the conninfo says connect_timeout), one
+ * statement (unless it sets options), waiting for a free connection. */
+#define OC_ASTORE_CONNECT_TIMEOUT_SECONDS   5
+#define OC_ASTORE_STATEMENT_TIMEOUT_SECONDS 10
+#define OC_ASTORE_BORROW_WAIT_SECONDS	    10
+
+struct oc_astore;
+
+/* What a login came to. Zero is no outcome and is refused. */
+enum oc_astore_outcome {
+	OC_ASTORE_OUTCOME_NONE = 0,
+	OC_ASTORE_SUCCESS = 1, /* a token was issued */
+	OC_ASTORE_REFUSED = 2, /* a 4xx answer: the login broke a rule */
+	OC_ASTORE_ERROR = 3,   /* a 5xx answer: authd or a service failed */
+};
+
+/* A challenge issued (POST /v1/challenge). */
+struct oc_astore_challenge {
+	const char *remote_addr; /* the client's address; NULL when unknown */
+	const char *audience;	 /* the module asked for; required */
+	const char *nonce_hex;	 /* the challenge's nonce, lowercase hex; required */
+	int64_t expires_at;	 /* the challenge's expiry, Unix time */
+};
+
+/*
+ * A login attempt (POST /v1/login). Optional strings are NULL when
+ * absent (an empty string is refused).
+ *  - outcome SUCCESS: reason NULL; audience, person_id, enterprise_uscc
+ *    and card_id set; a token given to oc_astore_record_login().
+ *  - outcome REFUSED or ERROR: reason the error code of docs/authd.md
+ *    ("cert_revoked", "database_unavailable"...); no token.
+ *  - nonce_hex: the challenge's nonce when this login uses it up (then
+ *    nonce_expires_at is the challenge's expiry); NULL for a login that
+ *    never got as far as a valid challenge, and for the refused row
+ *    recorded after ONECARD_ERR_EXISTS (reason "challenge_replayed").
+ *  - certs_json: a JSON array, one object per certificate seen:
+ *      {"sha256": hex, "issuer": RFC 4514, "serial": hex,
+ *       "agency": id, "evidence": [{"crl_issuer": ..., "crl_number": ...,
+ *       "this_update": ..., "next_update": ...}, ...]}
+ *    The server checks it is a JSON array (jsonb); NULL stores [].
+ * Never a PIN, a key, a token, a signature or a challenge MAC.
+ */
+struct oc_astore_login {
+	const char *remote_addr; /* NULL when unknown */
+	const char *audience;	 /* NULL when the request named none */
+	enum oc_astore_outcome outcome;
+	const char *reason; /* NULL for SUCCESS, else required */
+	const char *detail; /* a short sentence for people; NULL for none */
+	const char *nonce_hex;
+	int64_t nonce_expires_at;
+	const char *person_id;
+	const char *enterprise_uscc;
+	const char *card_id;
+	const char *certs_json;
+};
+
+/* The token a successful login was answered with (its claims, never the
+ * token itself). */
+struct oc_astore_token {
+	const char *jti; /* the token's jti: [A-Za-z0-9_-], 1..OC_ASTORE_JTI_MAX */
+	const char *sub; /* must equal the login's person_id */
+	const char *aud; /* must equal the login's audience */
+	const char *kid; /* the signing key */
+	const char *acr;
+	int64_t iat, exp; /* Unix time; exp > iat */
+};
+
+/* ---- the store ----------------------------------------------------------- */
+
+/*
+ * Prepares a store of pool_size (1..OC_ASTORE_POOL_MAX) connections to
+ * the database conninfo (a libpq conninfo string or URI, copied; wiped
+ * by oc_astore_free() as it may hold a password), recording rows as
+ * instance_name (1..OC_ASTORE_INSTANCE_MAX bytes of [A-Za-z0-9._:-]:
+ * which authd wrote a row). Nothing is connected yet. Defaults the
+ * conninfo may override: connect_timeout, application_name
+ * "onecard-authd", client_encoding UTF8, TCP keepalives, and options
+ * "-c statement_timeout=..." (see the timeouts above).
+ * Success: ONECARD_OK and *out a new store (oc_astore_free).
+ * Failure (*out NULL): ONECARD_ERR_INVALID_ARG (NULL, empty, a pool size
+ * out of range, an instance name not in its form), ONECARD_ERR_TOO_LARGE
+ * (conninfo over its maximum), ONECARD_ERR_NOMEM, ONECARD_ERR_INTERNAL
+ * (mutex or condition variable).
+ */
+int oc_astore_new(const char *conninfo, unsigned pool_size, const char *instance_name,
+		  struct oc_astore **out) OC_ASTORE_WARN_UNUSED;
+
+/* Closes every connection, wipes the conninfo copy and frees the store.
+ * No call may be running on it. NULL does nothing. */
+void oc_astore_free(struct oc_astore *s);
+
+/*
+ * Applies authd's schema migrations not yet applied (compiled in from
+ * authd/store/migrations/, recorded in authd_schema_migrations; the
+ * runner is db/pg_migrate.h). Safe to call again, from several
+ * instances at once, and after a failure: authd calls it at start and,
+ * while it fails, again before it serves.
+ * Success: ONECARD_OK. Failure: ONECARD_ERR_DATABASE (unreachable, a
+ * recorded migration differs from this program's, the database is newer
+ * than this program), ONECARD_ERR_NOMEM.
+ */
+int oc_astore_migrate(struct oc_astore *s) OC_ASTORE_WARN_UNUSED;
+
+/*
+ * Health check (GET /healthz): SELECT 1 on a pooled connection,
+ * connecting first if needed.
+ * Success: ONECARD_OK. Failure: ONECARD_ERR_DATABASE, ONECARD_ERR_NOMEM.
+ */
+int oc_astore_ping(struct oc_astore *s) OC_ASTORE_WARN_UNUSED;
+
+/*
+ * One line about the last failed oc_astore_* call made by the calling
+ * thread (on any store): libpq's or the server's words (untrusted), the
+ * SQLSTATE and names of constraints and tables, never a value that was
+ * sent or stored. "" when that call succeeded. Borrowed: valid until
+ * this thread's next oc_astore_* call. Never NULL.
+ */
+const char *oc_astore_diagnostic(void);
+
+/* ---- records ------------------------------------------------------------- */
+
+/*
+ * Records an issued challenge (one row in authd_challenges, in its own
+ * transaction), committed before returning ONECARD_OK.
+ * Failure (nothing written): ONECARD_ERR_INVALID_ARG (a required field
+ * missing, a value not in its form, expires_at not positive),
+ * ONECARD_ERR_TOO_LARGE, ONECARD_ERR_DATABASE, ONECARD_ERR_NOMEM.
+ * ONECARD_ERR_DATABASE after the COMMIT was sent means the outcome is
+ * unknown: the row may be there.
+ */
+int oc_astore_record_challenge(struct oc_astore *s,
+			       const struct oc_astore_challenge *c) OC_ASTORE_WARN_UNUSED;
+
+/*
+ * Records a login in one transaction, committed before returning
+ * ONECARD_OK:
+ *   1. when l->nonce_hex is set: inserts it into authd_nonces, whose
+ *      primary key is the single-use rule across every instance (a
+ *      concurrent login with the same nonce waits for this transaction
+ *      and then fails);
+ *   2. the login row (authd_logins), with t->jti when t is given;
+ *   3. when t is given: the token row (authd_tokens).
+ * t must be given exactly when l->outcome is OC_ASTORE_SUCCESS.
+ * Success: ONECARD_OK, everything committed.
+ * Failure, nothing written:
+ *   ONECARD_ERR_EXISTS       the nonce was used before (at any
+ *                            instance): the caller answers
+ *                            challenge_replayed and records a refused
+ *                            row for it with nonce_hex NULL;
+ *   ONECARD_ERR_INVALID_ARG  a field missing or not in its form, the
+ *                            outcome/reason/token rules above broken,
+ *                            t->sub or t->aud not the login's;
+ *   ONECARD_ERR_TOO_LARGE    a field over its maximum;
+ *   ONECARD_ERR_BAD_FORMAT   certs_json is not a JSON array (or holds
+ *                            what jsonb refuses, such as \u0000);
+ *   ONECARD_ERR_DATABASE     the server failed or could not be reached
+ *                            (no token may be handed out), or the
+ *                            connection was lost with the COMMIT sent:
+ *                            then the outcome is unknown and the call
+ *                            is not repeated (treat it as failed);
+ *   ONECARD_ERR_NOMEM.
+ */
+int oc_astore_record_login(struct oc_astore *s, const struct oc_astore_login *l,
+			   const struct oc_astore_token *t) OC_ASTORE_WARN_UNUSED;
+
+/*
+ * Deletes the used nonces of challenges that expired before before_unix
+ * (Unix time). An expired challenge is refused before its nonce is
+ * looked at, so such a nonce can never be used again anyway; pass the
+ * current time minus the clock skew allowed between instances. Safe to
+ * run at any time from any instance. *deleted (may be NULL) gets the
+ * number of nonces deleted.
+ * Success: ONECARD_OK. Failure: ONECARD_ERR_INVALID_ARG (before_unix not
+ * positive), ONECARD_ERR_DATABASE, ONECARD_ERR_NOMEM.
+ */
+int oc_astore_purge_nonces(struct oc_astore *s, int64_t before_unix,
+			   int64_t *deleted) OC_ASTORE_WARN_UNUSED;
+
+#endif /* ONECARD_AUTHD_STORE_H */

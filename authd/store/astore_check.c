@@ -1,0 +1,290 @@
+/*
+ * The store's input rules (astore.h): every field bounded by its named
+ * maximum, every text UTF-8 without control characters, identifiers in
+ * their character sets, and the rules that tie a login's outcome, reason
+ * and token together. Pure: nothing here touches the database, so a
+ * refused call writes nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <onecard/error.h>
+
+#include "astore_int.h"
+#include "identity.h"
+
+static _Thread_local char diag[OC_ASTORE_DIAG_MAX + 1];
+
+void oc_astore_diag_set(const char *text)
+{
+	size_t i, n;
+
+	if (text == NULL) {
+		text = "";
+	}
+	n = strcspn(text, "\r\n");
+	if (n > OC_ASTORE_DIAG_MAX) {
+		n = OC_ASTORE_DIAG_MAX;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		diag[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+	}
+	diag[n] = '\0';
+}
+
+const char *oc_astore_diagnostic(void)
+{
+	return diag;
+}
+
+const char *oc_astore_outcome_str(enum oc_astore_outcome outcome)
+{
+	switch (outcome) {
+	case OC_ASTORE_SUCCESS:
+		return "success";
+	case OC_ASTORE_REFUSED:
+		return "refused";
+	case OC_ASTORE_ERROR:
+		return "error";
+	case OC_ASTORE_OUTCOME_NONE:
+	default:
+		return NULL;
+	}
+}
+
+/* Fails with r and a sentence naming field. */
+static int refuse(int r, const char *field, const char *why)
+{
+	char line[OC_ASTORE_DIAG_MAX + 1];
+
+	(void)snprintf(line, sizeof(line), "%s %s", field, why);
+	oc_astore_diag_set(line);
+	return r;
+}
+
+enum need { OPTIONAL, REQUIRED };
+
+/* A text field: NULL only when optional, 1..max bytes, UTF-8 without
+ * control characters. */
+static int text_ok(const char *v, size_t max, enum need need, const char *field)
+{
+	size_t len;
+
+	if (v == NULL) {
+		return need == REQUIRED ? refuse(ONECARD_ERR_INVALID_ARG, field, "is missing")
+					: ONECARD_OK;
+	}
+	len = strnlen(v, max + 1);
+	if (len > max) {
+		return refuse(ONECARD_ERR_TOO_LARGE, field, "is over its maximum length");
+	}
+	if (len == 0) {
+		return refuse(ONECARD_ERR_INVALID_ARG, field, "is empty");
+	}
+	if (!oc_utf8_printable((const unsigned char *)v, len)) {
+		return refuse(ONECARD_ERR_INVALID_ARG, field,
+			      "is not UTF-8 without control characters");
+	}
+	return ONECARD_OK;
+}
+
+/* 1 if every byte of v is in set (ASCII characters). */
+static int all_in(const char *v, const char *set)
+{
+	return v[strspn(v, set)] == '\0';
+}
+
+#define DIGITS	"0123456789"
+#define LOWER	"abcdefghijklmnopqrstuvwxyz"
+#define UPPER	"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define HEX	DIGITS "abcdef"
+#define ID_SET	LOWER UPPER DIGITS "._:-"
+#define JTI_SET LOWER UPPER DIGITS "_-"
+
+static int instance_ok(const char *v)
+{
+	int r = text_ok(v, OC_ASTORE_INSTANCE_MAX, REQUIRED, "the instance name");
+
+	if (r == ONECARD_OK && !all_in(v, ID_SET)) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the instance name", "is not [A-Za-z0-9._:-]");
+	}
+	return r;
+}
+
+static int nonce_ok(const char *v, enum need need)
+{
+	int r = text_ok(v, OC_ASTORE_NONCE_HEX_MAX, need, "the nonce");
+
+	if (r == ONECARD_OK && v != NULL &&
+	    (!all_in(v, HEX) || strlen(v) < OC_ASTORE_NONCE_HEX_MIN || strlen(v) % 2 != 0)) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the nonce",
+			   "is not 16..64 bytes in lowercase hex");
+	}
+	return r;
+}
+
+static int time_ok(int64_t t, const char *field)
+{
+	if (t <= 0 || t > OC_ASTORE_TIME_MAX) {
+		return refuse(ONECARD_ERR_INVALID_ARG, field, "is not a time from 1970 to 9999");
+	}
+	return ONECARD_OK;
+}
+
+int oc_astore_check_new(const char *conninfo, unsigned pool_size, const char *instance_name)
+{
+	size_t len;
+
+	if (conninfo == NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the conninfo", "is missing");
+	}
+	len = strnlen(conninfo, OC_ASTORE_CONNINFO_MAX + 1);
+	if (len > OC_ASTORE_CONNINFO_MAX) {
+		return refuse(ONECARD_ERR_TOO_LARGE, "the conninfo", "is over its maximum length");
+	}
+	if (pool_size < 1 || pool_size > OC_ASTORE_POOL_MAX) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the pool size", "is not 1..64");
+	}
+	return instance_ok(instance_name);
+}
+
+int oc_astore_check_challenge(const struct oc_astore_challenge *c)
+{
+	int r;
+
+	if (c == NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the challenge", "is missing");
+	}
+	r = text_ok(c->remote_addr, OC_ASTORE_ADDR_MAX, OPTIONAL, "the remote address");
+	if (r == ONECARD_OK) {
+		r = text_ok(c->audience, OC_ASTORE_AUDIENCE_MAX, REQUIRED, "the audience");
+	}
+	if (r == ONECARD_OK) {
+		r = nonce_ok(c->nonce_hex, REQUIRED);
+	}
+	if (r == ONECARD_OK) {
+		r = time_ok(c->expires_at, "the challenge's expiry");
+	}
+	return r;
+}
+
+static int token_ok(const struct oc_astore_token *t, const struct oc_astore_login *l)
+{
+	int r;
+
+	r = text_ok(t->jti, OC_ASTORE_JTI_MAX, REQUIRED, "the token's jti");
+	if (r == ONECARD_OK && !all_in(t->jti, JTI_SET)) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's jti", "is not [A-Za-z0-9_-]");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(t->sub, OC_ASTORE_PERSON_ID_MAX, REQUIRED, "the token's sub");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(t->aud, OC_ASTORE_AUDIENCE_MAX, REQUIRED, "the token's aud");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(t->kid, OC_ASTORE_KID_MAX, REQUIRED, "the token's kid");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(t->acr, OC_ASTORE_ACR_MAX, REQUIRED, "the token's acr");
+	}
+	if (r == ONECARD_OK) {
+		r = time_ok(t->iat, "the token's iat");
+	}
+	if (r == ONECARD_OK) {
+		r = time_ok(t->exp, "the token's exp");
+	}
+	if (r == ONECARD_OK && t->exp <= t->iat) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's exp", "is not after its iat");
+	}
+	/* Checked after the login's own fields, which are then set. */
+	if (r == ONECARD_OK && strcmp(t->sub, l->person_id) != 0) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's sub", "is not the login's person");
+	}
+	if (r == ONECARD_OK && strcmp(t->aud, l->audience) != 0) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's aud",
+			   "is not the login's audience");
+	}
+	return r;
+}
+
+/* The fields of the login row. */
+static int login_fields_ok(const struct oc_astore_login *l)
+{
+	enum need who = l->outcome == OC_ASTORE_SUCCESS ? REQUIRED : OPTIONAL;
+	int r;
+
+	r = text_ok(l->remote_addr, OC_ASTORE_ADDR_MAX, OPTIONAL, "the remote address");
+	if (r == ONECARD_OK) {
+		r = text_ok(l->audience, OC_ASTORE_AUDIENCE_MAX, who, "the audience");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(l->detail, OC_ASTORE_DETAIL_MAX, OPTIONAL, "the detail");
+	}
+	if (r == ONECARD_OK) {
+		r = nonce_ok(l->nonce_hex, OPTIONAL);
+	}
+	if (r == ONECARD_OK && l->nonce_hex != NULL) {
+		r = time_ok(l->nonce_expires_at, "the challenge's expiry");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(l->person_id, OC_ASTORE_PERSON_ID_MAX, who, "the person id");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(l->enterprise_uscc, OC_ASTORE_USCC_MAX, who, "the enterprise USCC");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(l->card_id, OC_ASTORE_CARD_ID_MAX, who, "the card id");
+	}
+	if (r == ONECARD_OK && l->certs_json != NULL) {
+		/* JSON may hold newlines and tabs between values: UTF-8 only
+		 * here; the server checks it is a JSON array. */
+		size_t len = strnlen(l->certs_json, OC_ASTORE_CERTS_JSON_MAX + 1);
+
+		if (len > OC_ASTORE_CERTS_JSON_MAX) {
+			r = refuse(ONECARD_ERR_TOO_LARGE, "the certificates' JSON",
+				   "is over its maximum length");
+		} else if (len == 0 || !oc_utf8_valid((const unsigned char *)l->certs_json, len)) {
+			r = refuse(ONECARD_ERR_INVALID_ARG, "the certificates' JSON",
+				   "is empty or not UTF-8");
+		}
+	}
+	return r;
+}
+
+int oc_astore_check_login(const struct oc_astore_login *l, const struct oc_astore_token *t)
+{
+	int r;
+
+	if (l == NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the login", "is missing");
+	}
+	if (oc_astore_outcome_str(l->outcome) == NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the outcome", "is not one of the three");
+	}
+	if ((l->outcome == OC_ASTORE_SUCCESS) != (t != NULL)) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the token",
+			      "is given other than exactly for a success");
+	}
+	if (l->outcome == OC_ASTORE_SUCCESS && l->reason != NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the reason", "is given for a success");
+	}
+	if (l->outcome != OC_ASTORE_SUCCESS) {
+		r = text_ok(l->reason, OC_ASTORE_REASON_MAX, REQUIRED, "the reason");
+		if (r != ONECARD_OK) {
+			return r;
+		}
+		if (!all_in(l->reason, LOWER DIGITS "_") || l->reason[0] < 'a' ||
+		    l->reason[0] > 'z') {
+			return refuse(ONECARD_ERR_INVALID_ARG, "the reason",
+				      "is not an error code ([a-z][a-z0-9_]*)");
+		}
+	}
+	r = login_fields_ok(l);
+	if (r == ONECARD_OK && t != NULL) {
+		r = token_ok(t, l);
+	}
+	return r;
+}

@@ -1,0 +1,39 @@
+/*
+ * authd's audit rows (docs/authd.md "Audit"), over the store
+ * (authd/store): each call commits before it returns, so a handler
+ * answers only after its row is durable.
+ */
+#ifndef ONECARD_AUTHD_AUDIT_H
+#define ONECARD_AUTHD_AUDIT_H
+#include <jansson.h>
+#include <stdint.h>
+
+#include "authd.h"
+#include "reasons.h"
+
+struct audit_login {
+	const char *remote_addr;
+	const char *audience;  /* "" when the challenge was not accepted */
+	const char *nonce_hex; /* NULL when the challenge was not accepted */
+	int64_t nonce_expires_at;
+	enum authd_reason reason;
+	const char *detail;
+	const char *person, *enterprise, *card; /* "" when not known */
+	const json_t *certs;			/* array: what was presented and relied on */
+	/* the token issued, or jti NULL */
+	const char *jti, *kid;
+	int64_t iat, exp;
+};
+
+/* Records a login (and its token). With nonce_hex, the nonce is used in
+ * the same transaction: ONECARD_ERR_EXISTS when it was used before (the
+ * caller records the replay without it). ONECARD_OK; ONECARD_ERR_DATABASE;
+ * ONECARD_ERR_INTERNAL (the store refused a value: a bug). */
+int audit_login(struct authd *a, const struct audit_login *l) __attribute__((warn_unused_result));
+
+/* Records an issued challenge. ONECARD_OK or ONECARD_ERR_DATABASE. */
+int audit_challenge(struct authd *a, const char *remote_addr, const char *audience,
+		    const char *nonce_hex, int64_t issued_at, int64_t expires_at)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,705 @@
+/*
+ * The card login, as one straight line of checks (docs/authd.md):
+ *
+ *   request shape -> challenge (MAC, origin, expiry) -> module -> each
+ *   certificate (path, CRLs, profile; cached) -> each proof signature ->
+ *   the directory (one card, statuses) -> the module's agencies ->
+ *   the token -> the audit row with the nonce (single use), committed
+ *   -> the answer.
+ *
+ * Any refusal stops the line; the audit row records the reason, and
+ * once the challenge was accepted its nonce is used up with the row, so
+ * a refused login cannot be retried with the same challenge.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <onecard/error.h>
+#include <onecard/token.h>
+
+#include "audit.h"
+#include "b64url.h"
+#include "challenge.h"
+#include "directory.h"
+#include "json_strict.h"
+#include "login.h"
+
+#define SIG_B64_MAX	  ((OC_PROOF_SIG_MAX * 4u + 2u) / 3u)
+#define DER_B64_MAX	  ((AUTHD_CERT_DER_MAX + 2u) / 3u * 4u)
+#define TOKEN_PAYLOAD_MAX 8192u
+
+/* One proof, decoded. */
+struct proof {
+	unsigned char *der[LOGIN_X5C_MAX];
+	size_t der_len[LOGIN_X5C_MAX];
+	size_t nder;
+	enum oc_proof_alg alg;
+	uint8_t sig[OC_PROOF_SIG_MAX];
+	size_t sig_len;
+	const struct authd_cert *cert; /* after the trust check */
+};
+
+struct login {
+	struct authd *a;
+	struct authd_trust *trust;
+	struct oc_keyring *keys;
+	struct proof proofs[LOGIN_PROOFS_MAX];
+	size_t nproofs;
+	struct oc_challenge ch;
+	int challenge_ok;
+	char nonce_hex[OC_CHALLENGE_NONCE_HEX_SIZE];
+	const oc_module *module;
+	struct oc_dir_login who;
+	int who_known;
+	json_t *certs; /* the audit's view of the certificates */
+	char *token;
+	char jti[128];
+	int64_t iat, exp;
+};
+
+static enum authd_reason refuse(struct login_result *res, enum authd_reason why, const char *fmt,
+				...) __attribute__((format(printf, 3, 4)));
+
+static enum authd_reason refuse(struct login_result *res, enum authd_reason why, const char *fmt,
+				...)
+{
+	va_list ap;
+
+	res->reason = why;
+	va_start(ap, fmt);
+	(void)vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	va_end(ap);
+	return why;
+}
+
+/* ---- the request ---------------------------------------------------------- */
+
+/* RFC 7515 x5c: standard base64 with padding, decoded strictly by
+ * mapping it onto the base64url alphabet. */
+static int decode_std_b64(const char *in, size_t len, unsigned char **out, size_t *out_len)
+{
+	char *url = NULL;
+	unsigned char *buf = NULL;
+	size_t i, n = len, cap;
+	int r = ONECARD_ERR_BAD_FORMAT;
+
+	*out = NULL;
+	*out_len = 0;
+	if (len == 0 || len > DER_B64_MAX || len % 4 != 0) {
+		goto out;
+	}
+	if (in[n - 1] == '=') {
+		n--;
+		if (in[n - 1] == '=') {
+			n--;
+		}
+	}
+	url = malloc(n + 1);
+	cap = oc_b64url_decoded_max(n);
+	buf = malloc(cap + 1);
+	if (url == NULL || buf == NULL) {
+		r = ONECARD_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		char c = in[i];
+
+		if (c == '-' || c == '_' || c == '=') {
+			goto out;
+		}
+		url[i] = c == '+' ? '-' : c == '/' ? '_' : c;
+	}
+	url[n] = '\0';
+	r = oc_b64url_decode_public(url, n, buf, cap, out_len);
+	if (r != ONECARD_OK) {
+		r = ONECARD_ERR_BAD_FORMAT;
+		goto out;
+	}
+	*out = buf;
+	buf = NULL;
+out:
+	free(url);
+	free(buf);
+	return r;
+}
+
+static int alg_from_name(const char *name, enum oc_proof_alg *alg)
+{
+	static const struct {
+		const char *name;
+		enum oc_proof_alg alg;
+	} algs[] = {
+		{"ES256", OC_PROOF_ES256},
+		{"RS256", OC_PROOF_RS256},
+		{"PS256", OC_PROOF_PS256},
+		{"SM2-SM3", OC_PROOF_SM2_SM3},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		if (strcmp(algs[i].name, name) == 0) {
+			*alg = algs[i].alg;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Exactly the members names[0..n) and no other. */
+static int has_exactly(const json_t *obj, const char *const *names, size_t n)
+{
+	size_t i;
+
+	if (!json_is_object(obj) || json_object_size(obj) != n) {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (json_object_get(obj, names[i]) == NULL) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static enum authd_reason parse_proof(const json_t *j, struct proof *p, struct login_result *res)
+{
+	static const char *const members[] = {"x5c", "alg", "sig"};
+	const json_t *x5c, *alg, *sig;
+	size_t i;
+
+	if (!has_exactly(j, members, 3)) {
+		return refuse(res, AR_INVALID_REQUEST,
+			      "a proof must have exactly x5c, alg and sig");
+	}
+	x5c = json_object_get(j, "x5c");
+	alg = json_object_get(j, "alg");
+	sig = json_object_get(j, "sig");
+	if (!json_is_array(x5c) || json_array_size(x5c) == 0 ||
+	    json_array_size(x5c) > LOGIN_X5C_MAX) {
+		return refuse(res, AR_INVALID_REQUEST, "x5c must hold 1 to %u certificates",
+			      LOGIN_X5C_MAX);
+	}
+	if (!json_is_string(alg) || !alg_from_name(json_string_value(alg), &p->alg)) {
+		return refuse(res, AR_INVALID_REQUEST,
+			      "alg must be ES256, RS256, PS256 or SM2-SM3");
+	}
+	if (!json_is_string(sig) || json_string_length(sig) == 0 ||
+	    json_string_length(sig) > SIG_B64_MAX ||
+	    oc_b64url_decode_public(json_string_value(sig), json_string_length(sig), p->sig,
+				    sizeof(p->sig), &p->sig_len) != ONECARD_OK) {
+		return refuse(res, AR_INVALID_REQUEST, "sig must be base64url of a signature");
+	}
+	for (i = 0; i < json_array_size(x5c); i++) {
+		const json_t *c = json_array_get(x5c, i);
+		int r;
+
+		if (!json_is_string(c)) {
+			return refuse(res, AR_INVALID_REQUEST, "x5c must hold strings");
+		}
+		r = decode_std_b64(json_string_value(c), json_string_length(c), &p->der[i],
+				   &p->der_len[i]);
+		if (r == ONECARD_ERR_NOMEM) {
+			return refuse(res, AR_INTERNAL, "out of memory");
+		}
+		if (r != ONECARD_OK) {
+			return refuse(res, AR_INVALID_REQUEST,
+				      "x5c must hold base64 DER certificates");
+		}
+		p->nder++;
+	}
+	return AR_OK;
+}
+
+static enum authd_reason parse_request(struct login *l, const json_t *body, const char **wire,
+				       size_t *wire_len, struct login_result *res)
+{
+	static const char *const members[] = {"challenge", "proofs"};
+	const json_t *ch, *proofs;
+	enum authd_reason why;
+	size_t i, k;
+
+	if (!has_exactly(body, members, 2)) {
+		return refuse(res, AR_INVALID_REQUEST,
+			      "the body must have exactly challenge and proofs");
+	}
+	ch = json_object_get(body, "challenge");
+	proofs = json_object_get(body, "proofs");
+	if (!json_is_string(ch) || json_string_length(ch) == 0 ||
+	    json_string_length(ch) > OC_CHALLENGE_TEXT_MAX) {
+		return refuse(res, AR_INVALID_REQUEST, "challenge must be the string received");
+	}
+	if (!json_is_array(proofs) || json_array_size(proofs) == 0 ||
+	    json_array_size(proofs) > LOGIN_PROOFS_MAX) {
+		return refuse(res, AR_INVALID_REQUEST, "proofs must hold 1 to %u proofs",
+			      LOGIN_PROOFS_MAX);
+	}
+	for (i = 0; i < json_array_size(proofs); i++) {
+		why = parse_proof(json_array_get(proofs, i), &l->proofs[i], res);
+		l->nproofs = i + 1;
+		if (why != AR_OK) {
+			return why;
+		}
+	}
+	/* The same card certificate twice would count one proof twice. */
+	for (i = 0; i < l->nproofs; i++) {
+		for (k = 0; k < i; k++) {
+			if (l->proofs[i].der_len[0] == l->proofs[k].der_len[0] &&
+			    memcmp(l->proofs[i].der[0], l->proofs[k].der[0],
+				   l->proofs[i].der_len[0]) == 0) {
+				return refuse(res, AR_INVALID_REQUEST,
+					      "the same certificate is presented twice");
+			}
+		}
+	}
+	*wire = json_string_value(ch);
+	*wire_len = json_string_length(ch);
+	return AR_OK;
+}
+
+/* ---- the checks ----------------------------------------------------------- */
+
+static enum authd_reason check_challenge(struct login *l, const char *wire, size_t len,
+					 struct login_result *res)
+{
+	enum oc_challenge_refusal why = OC_CHALLENGE_REFUSED_OTHER;
+	int r;
+
+	r = oc_challenge_check(oc_keyring_challenge_keys(l->keys), wire, len, l->a->cfg.origin,
+			       authd_now(), &l->ch, &why);
+	if (r != ONECARD_OK) {
+		if (why == OC_CHALLENGE_REFUSED_EXPIRED ||
+		    why == OC_CHALLENGE_REFUSED_NOT_YET_VALID) {
+			return refuse(res, AR_CHALLENGE_EXPIRED, "%s",
+				      oc_challenge_refusal_str(why));
+		}
+		if (why == OC_CHALLENGE_REFUSED_OTHER) {
+			return refuse(res, AR_INTERNAL, "challenge check failed");
+		}
+		return refuse(res, AR_CHALLENGE_INVALID, "%s", oc_challenge_refusal_str(why));
+	}
+	if (oc_challenge_nonce_hex(&l->ch, l->nonce_hex) != ONECARD_OK) {
+		return refuse(res, AR_INTERNAL, "nonce");
+	}
+	l->challenge_ok = 1;
+	l->module = oc_policy_module(l->a->policy, l->ch.audience);
+	if (l->module == NULL || (l->module->acr & OC_ACR_CARD) == 0) {
+		return refuse(res, AR_INVALID_TARGET, "no module \"%s\" admits a card login",
+			      l->ch.audience);
+	}
+	return AR_OK;
+}
+
+/* The audit's record of one presented certificate. */
+static int note_cert(struct login *l, const struct proof *p, const char *refusal)
+{
+	unsigned char sha[32];
+	char hex[65];
+	json_t *o, *ev;
+	size_t i;
+
+	if (EVP_Digest(p->der[0], p->der_len[0], sha, NULL, EVP_sha256(), NULL) != 1) {
+		return ONECARD_ERR_CRYPTO;
+	}
+	for (i = 0; i < 32; i++) {
+		(void)snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+	}
+	o = json_pack("{s:s}", "sha256", hex);
+	if (o == NULL) {
+		return ONECARD_ERR_NOMEM;
+	}
+	if (refusal != NULL) {
+		(void)json_object_set_new(o, "refused", json_string(refusal));
+	}
+	if (p->cert != NULL) {
+		ev = json_array();
+		for (i = 0; ev != NULL && i < p->cert->path_len; i++) {
+			const struct oc_chain_evidence *e = &p->cert->evidence[i];
+
+			if (!e->found) {
+				(void)json_array_append_new(ev, json_null());
+				continue;
+			}
+			(void)json_array_append_new(
+				ev,
+				json_pack("{s:s,s:s?,s:I,s:I}", "crl_issuer", e->crl_issuer,
+					  "crl_number", e->has_crl_number ? e->crl_number : NULL,
+					  "this_update", (json_int_t)e->this_update, "next_update",
+					  (json_int_t)e->next_update));
+		}
+		(void)json_object_set_new(o, "issuer", json_string(p->cert->issuer));
+		(void)json_object_set_new(o, "serial", json_string(p->cert->serial));
+		(void)json_object_set_new(o, "agency", json_string(p->cert->agency));
+		(void)json_object_set_new(o, "evidence", ev != NULL ? ev : json_null());
+	}
+	return json_array_append_new(l->certs, o) == 0 ? ONECARD_OK : ONECARD_ERR_NOMEM;
+}
+
+static enum authd_reason check_certs(struct login *l, struct login_result *res)
+{
+	char detail[AUTHD_DETAIL_MAX];
+	enum authd_reason why;
+	size_t i;
+
+	for (i = 0; i < l->nproofs; i++) {
+		struct proof *p = &l->proofs[i];
+
+		why = authd_trust_check(l->trust, l->a->policy, p->der[0], p->der_len[0],
+					(const unsigned char *const *)&p->der[1], &p->der_len[1],
+					p->nder - 1, (time_t)authd_now(), &p->cert, detail);
+		if (note_cert(l, p, why == AR_OK ? NULL : authd_reason_code(why)) != ONECARD_OK) {
+			return refuse(res, AR_INTERNAL, "out of memory");
+		}
+		if (why != AR_OK) {
+			return refuse(res, why, "proof %zu: %s", i + 1, detail);
+		}
+	}
+	return AR_OK;
+}
+
+static enum authd_reason check_proofs(struct login *l, struct login_result *res)
+{
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	size_t i;
+	int r;
+
+	if (oc_proof_message(&l->ch, &msg, &len) != ONECARD_OK) {
+		return refuse(res, AR_INTERNAL, "proof message");
+	}
+	for (i = 0; i < l->nproofs; i++) {
+		struct proof *p = &l->proofs[i];
+
+		r = oc_proof_verify(p->cert->pkey, p->alg, msg, len, p->sig, p->sig_len);
+		if (r != ONECARD_OK) {
+			free(msg);
+			if (r == ONECARD_ERR_ALG_NOT_ALLOWED) {
+				return refuse(res, AR_PROOF_INVALID,
+					      "proof %zu: alg does not fit the certificate's key",
+					      i + 1);
+			}
+			return refuse(res, AR_PROOF_INVALID,
+				      "proof %zu: the signature does not verify with the "
+				      "certificate's key",
+				      i + 1);
+		}
+	}
+	free(msg);
+	return AR_OK;
+}
+
+static enum authd_reason status_refusal(struct login_result *res, enum authd_reason why,
+					const char *what, enum oc_dir_status st)
+{
+	if (st == OC_DIR_STATUS_SUSPENDED) {
+		return refuse(res, why, "the %s is suspended", what);
+	}
+	return refuse(res, why, "the %s has no readable status in the directory", what);
+}
+
+static enum authd_reason check_directory(struct login *l, struct login_result *res)
+{
+	const char *hashes[LOGIN_PROOFS_MAX];
+	struct oc_dir *dir;
+	size_t missing = 0;
+	size_t i;
+	int r;
+
+	for (i = 0; i < l->nproofs; i++) {
+		hashes[i] = l->proofs[i].cert->sha256_hex;
+	}
+	dir = dir_pool_get(l->a->dirs);
+	r = oc_dir_find_login(dir, hashes, l->nproofs, &l->who, &missing);
+	if (r == ONECARD_ERR_DIRECTORY) {
+		authd_log("directory: %s", oc_dir_diagnostic(dir));
+	}
+	dir_pool_put(l->a->dirs, dir);
+	switch (r) {
+	case ONECARD_OK:
+		break;
+	case ONECARD_ERR_NOT_FOUND:
+		return refuse(res, AR_CERT_UNKNOWN,
+			      "proof %zu: the certificate is on no enrolled card", missing + 1);
+	case ONECARD_ERR_MISMATCH:
+		return refuse(res, AR_CARD_MISMATCH, "the certificates are on more than one card");
+	case ONECARD_ERR_DIRECTORY:
+		return refuse(res, AR_DIRECTORY_UNAVAILABLE, "the directory did not answer");
+	default:
+		return refuse(res, AR_INTERNAL, "directory lookup: %s", onecard_err_code(r));
+	}
+	l->who_known = 1;
+	for (i = 0; i < l->nproofs; i++) {
+		if (strcmp(l->who.agency[i], l->proofs[i].cert->agency) != 0) {
+			return refuse(res, AR_CERT_UNKNOWN,
+				      "proof %zu: the directory records another agency", i + 1);
+		}
+	}
+	if (l->who.card.status != OC_DIR_STATUS_ACTIVE) {
+		return status_refusal(res, AR_CARD_SUSPENDED, "card", l->who.card.status);
+	}
+	if (l->who.person.status != OC_DIR_STATUS_ACTIVE) {
+		return status_refusal(res, AR_PERSON_SUSPENDED, "card holder",
+				      l->who.person.status);
+	}
+	if (l->who.enterprise.status != OC_DIR_STATUS_ACTIVE) {
+		return status_refusal(res, AR_ENTERPRISE_SUSPENDED, "enterprise",
+				      l->who.enterprise.status);
+	}
+	return AR_OK;
+}
+
+static const struct authd_cert *proven(const struct login *l, const char *agency)
+{
+	size_t i;
+
+	for (i = 0; i < l->nproofs; i++) {
+		if (strcmp(l->proofs[i].cert->agency, agency) == 0) {
+			return l->proofs[i].cert;
+		}
+	}
+	return NULL;
+}
+
+static enum authd_reason check_module(struct login *l, struct login_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < l->module->agencies_len; i++) {
+		if (proven(l, l->module->agencies[i]) == NULL) {
+			return refuse(res, AR_ACCESS_DENIED,
+				      "module %s requires a card login with the %s certificate",
+				      l->module->id, l->module->agencies[i]);
+		}
+	}
+	return AR_OK;
+}
+
+/* ---- the token ------------------------------------------------------------ */
+
+static int cmp_agency(const void *a, const void *b)
+{
+	const struct proof *const *pa = a;
+	const struct proof *const *pb = b;
+
+	return strcmp((*pa)->cert->agency, (*pb)->cert->agency);
+}
+
+static json_t *thumbprint(const struct authd_cert *c)
+{
+	char b64[64];
+
+	if (oc_b64url_encode(c->sha256, sizeof(c->sha256), b64, sizeof(b64)) != ONECARD_OK) {
+		return NULL;
+	}
+	return json_string(b64);
+}
+
+/* The jti, iat and exp the token library chose, read back from the
+ * token's payload for the audit row. */
+static int read_back(struct login *l)
+{
+	const char *dot1, *dot2;
+	uint8_t payload[TOKEN_PAYLOAD_MAX];
+	size_t len = 0;
+	json_t *claims = NULL;
+	int r = ONECARD_ERR_BAD_FORMAT;
+
+	dot1 = strchr(l->token, '.');
+	dot2 = dot1 != NULL ? strchr(dot1 + 1, '.') : NULL;
+	if (dot2 == NULL) {
+		goto out;
+	}
+	r = oc_b64url_decode_public(dot1 + 1, (size_t)(dot2 - dot1 - 1), payload, sizeof(payload),
+				    &len);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	claims = json_loadb((const char *)payload, len, 0, NULL);
+	if (claims == NULL ||
+	    json_unpack(claims, "{s:I,s:I}", "iat", &l->iat, "exp", &l->exp) != 0 ||
+	    !json_is_string(json_object_get(claims, "jti"))) {
+		r = ONECARD_ERR_BAD_FORMAT;
+		goto out;
+	}
+	(void)snprintf(l->jti, sizeof(l->jti), "%s",
+		       json_string_value(json_object_get(claims, "jti")));
+	r = ONECARD_OK;
+out:
+	json_decref(claims);
+	return r;
+}
+
+static enum authd_reason issue_token(struct login *l, struct login_result *res)
+{
+	const struct proof *sorted[LOGIN_PROOFS_MAX];
+	json_t *claims = NULL, *agencies = NULL;
+	char *text = NULL;
+	int64_t lifetime;
+	size_t i;
+	int r;
+
+	for (i = 0; i < l->nproofs; i++) {
+		sorted[i] = &l->proofs[i];
+	}
+	qsort(sorted, l->nproofs, sizeof(sorted[0]), cmp_agency);
+	agencies = json_array();
+	for (i = 0; agencies != NULL && i < l->nproofs; i++) {
+		(void)json_array_append_new(agencies,
+					    json_pack("{s:s,s:o}", "id", sorted[i]->cert->agency,
+						      "x5t#S256", thumbprint(sorted[i]->cert)));
+	}
+	claims = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:[ss],s:s,s:{s:o}}", "iss", l->a->cfg.issuer,
+			   "sub", l->who.person.id, "ent", l->who.enterprise.uscc, "card",
+			   l->who.card.id, "agencies", agencies, "acr", "card", "amr", "sc", "pin",
+			   "aud", l->module->id, "cnf", "x5t#S256", thumbprint(l->proofs[0].cert));
+	if (claims == NULL || json_array_size(agencies) != l->nproofs) {
+		refuse(res, AR_INTERNAL, "claims");
+		goto out;
+	}
+	r = oc_json_dump(claims, JSON_COMPACT, &text);
+	if (r != ONECARD_OK) {
+		refuse(res, AR_INTERNAL, "claims");
+		goto out;
+	}
+	lifetime = l->module->token_lifetime;
+	if (lifetime > l->a->cfg.token_max_lifetime) {
+		lifetime = l->a->cfg.token_max_lifetime;
+	}
+	r = onecard_signer_issue(oc_keyring_signer(l->keys), text, strlen(text), NULL, 0, lifetime,
+				 &l->token);
+	if (r != ONECARD_OK || read_back(l) != ONECARD_OK) {
+		refuse(res, AR_INTERNAL, "token signature: %s", onecard_err_code(r));
+		goto out;
+	}
+	res->reason = AR_OK;
+out:
+	free(text);
+	json_decref(claims);
+	json_decref(agencies);
+	return res->reason;
+}
+
+static json_t *answer(const struct login *l)
+{
+	const struct proof *sorted[LOGIN_PROOFS_MAX];
+	json_t *ag = json_array();
+	size_t i;
+
+	for (i = 0; i < l->nproofs; i++) {
+		sorted[i] = &l->proofs[i];
+	}
+	qsort(sorted, l->nproofs, sizeof(sorted[0]), cmp_agency);
+	for (i = 0; ag != NULL && i < l->nproofs; i++) {
+		(void)json_array_append_new(ag, json_string(sorted[i]->cert->agency));
+	}
+	return json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:o,s:s}", "access_token", l->token,
+			 "token_type", "Bearer", "expires_in", (json_int_t)(l->exp - l->iat), "sub",
+			 l->who.person.id, "ent", l->who.enterprise.uscc, "card", l->who.card.id,
+			 "agencies", ag, "audience", l->module->id);
+}
+
+/* ---- the whole login ------------------------------------------------------ */
+
+static void record(struct login *l, const char *remote_addr, struct login_result *res)
+{
+	struct audit_login row;
+	int r;
+
+	memset(&row, 0, sizeof(row));
+	row.remote_addr = remote_addr;
+	row.audience = l->challenge_ok ? l->ch.audience : "";
+	row.nonce_hex = l->challenge_ok ? l->nonce_hex : NULL;
+	row.nonce_expires_at = l->challenge_ok ? l->ch.expires_at : 0;
+	row.reason = res->reason;
+	row.detail = res->detail;
+	row.person = l->who_known ? l->who.person.id : "";
+	row.enterprise = l->who_known ? l->who.enterprise.uscc : "";
+	row.card = l->who_known ? l->who.card.id : "";
+	row.certs = l->certs;
+	if (res->reason == AR_OK) {
+		row.jti = l->jti;
+		row.kid = onecard_signer_get0_kid(oc_keyring_signer(l->keys));
+		row.iat = l->iat;
+		row.exp = l->exp;
+	}
+	r = audit_login(l->a, &row);
+	if (r == ONECARD_ERR_EXISTS) {
+		/* Used before, here or at another instance: nothing of this
+		 * login was kept; record the replay itself. */
+		refuse(res, AR_CHALLENGE_REPLAYED, "the challenge was used before");
+		row.nonce_hex = NULL;
+		row.reason = res->reason;
+		row.detail = res->detail;
+		row.jti = NULL;
+		r = audit_login(l->a, &row);
+	}
+	if (r == ONECARD_ERR_DATABASE) {
+		/* No row, no token: a login nobody can audit is not let in. */
+		refuse(res, AR_DATABASE_UNAVAILABLE, "the audit row could not be written");
+	} else if (r != ONECARD_OK) {
+		refuse(res, AR_INTERNAL, "the audit row could not be written");
+	}
+}
+
+static void login_clear(struct login *l)
+{
+	size_t i, k;
+
+	for (i = 0; i < l->nproofs; i++) {
+		for (k = 0; k < l->proofs[i].nder; k++) {
+			free(l->proofs[i].der[k]);
+		}
+		authd_cert_release(l->proofs[i].cert);
+	}
+	if (l->token != NULL) {
+		OPENSSL_cleanse(l->token, strlen(l->token));
+		onecard_string_free(l->token);
+	}
+	json_decref(l->certs);
+	authd_trust_unref(l->trust);
+	oc_keyring_unref(l->keys);
+	memset(l, 0, sizeof(*l));
+}
+
+void authd_login(struct authd *a, const char *remote_addr, const json_t *body,
+		 struct login_result *res)
+{
+	struct login *l;
+	const char *wire = NULL;
+	size_t wire_len = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->reason = AR_INTERNAL;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		refuse(res, AR_INTERNAL, "out of memory");
+		return;
+	}
+	l->a = a;
+	l->trust = authd_get_trust(a);
+	l->keys = authd_get_keys(a);
+	l->certs = json_array();
+	if (l->certs == NULL) {
+		refuse(res, AR_INTERNAL, "out of memory");
+		goto out;
+	}
+	/* The first refusal stops the line and leaves its reason in res. */
+	(void)(parse_request(l, body, &wire, &wire_len, res) == AR_OK &&
+	       check_challenge(l, wire, wire_len, res) == AR_OK && check_certs(l, res) == AR_OK &&
+	       check_proofs(l, res) == AR_OK && check_directory(l, res) == AR_OK &&
+	       check_module(l, res) == AR_OK && issue_token(l, res) == AR_OK);
+	record(l, remote_addr, res);
+	if (res->reason == AR_OK) {
+		res->answer = answer(l);
+		if (res->answer == NULL) {
+			refuse(res, AR_INTERNAL, "out of memory");
+		}
+	}
+out:
+	login_clear(l);
+	free(l);
+}

@@ -28,28 +28,15 @@
 #include "directory.h"
 #include "json_strict.h"
 #include "login.h"
+#include "login_request.h"
 
-#define SIG_B64_MAX	  ((OC_PROOF_SIG_MAX * 4u + 2u) / 3u)
-#define DER_B64_MAX	  ((AUTHD_CERT_DER_MAX + 2u) / 3u * 4u)
 #define TOKEN_PAYLOAD_MAX 8192u
-
-/* One proof, decoded. */
-struct proof {
-	unsigned char *der[LOGIN_X5C_MAX];
-	size_t der_len[LOGIN_X5C_MAX];
-	size_t nder;
-	enum oc_proof_alg alg;
-	uint8_t sig[OC_PROOF_SIG_MAX];
-	size_t sig_len;
-	const struct authd_cert *cert; /* after the trust check */
-};
 
 struct login {
 	struct authd *a;
 	struct authd_trust *trust;
 	struct oc_keyring *keys;
-	struct proof proofs[LOGIN_PROOFS_MAX];
-	size_t nproofs;
+	struct login_request req; /* the proofs, decoded */
 	struct oc_challenge ch;
 	int challenge_ok;
 	char nonce_hex[OC_CHALLENGE_NONCE_HEX_SIZE];
@@ -77,188 +64,18 @@ static enum authd_reason refuse(struct login_result *res, enum authd_reason why,
 	return why;
 }
 
-/* ---- the request ---------------------------------------------------------- */
-
-/* RFC 7515 x5c: standard base64 with padding, decoded strictly by
- * mapping it onto the base64url alphabet. */
-static int decode_std_b64(const char *in, size_t len, unsigned char **out, size_t *out_len)
+static enum authd_reason parse(struct login *l, const json_t *body, const char **wire,
+			       size_t *wire_len, struct login_result *res)
 {
-	char *url = NULL;
-	unsigned char *buf = NULL;
-	size_t i, n = len, cap;
-	int r = ONECARD_ERR_BAD_FORMAT;
-
-	*out = NULL;
-	*out_len = 0;
-	if (len == 0 || len > DER_B64_MAX || len % 4 != 0) {
-		goto out;
-	}
-	if (in[n - 1] == '=') {
-		n--;
-		if (in[n - 1] == '=') {
-			n--;
-		}
-	}
-	url = malloc(n + 1);
-	cap = oc_b64url_decoded_max(n);
-	buf = malloc(cap + 1);
-	if (url == NULL || buf == NULL) {
-		r = ONECARD_ERR_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		char c = in[i];
-
-		if (c == '-' || c == '_' || c == '=') {
-			goto out;
-		}
-		url[i] = c == '+' ? '-' : c == '/' ? '_' : c;
-	}
-	url[n] = '\0';
-	r = oc_b64url_decode_public(url, n, buf, cap, out_len);
-	if (r != ONECARD_OK) {
-		r = ONECARD_ERR_BAD_FORMAT;
-		goto out;
-	}
-	*out = buf;
-	buf = NULL;
-out:
-	free(url);
-	free(buf);
-	return r;
-}
-
-static int alg_from_name(const char *name, enum oc_proof_alg *alg)
-{
-	static const struct {
-		const char *name;
-		enum oc_proof_alg alg;
-	} algs[] = {
-		{"ES256", OC_PROOF_ES256},
-		{"RS256", OC_PROOF_RS256},
-		{"PS256", OC_PROOF_PS256},
-		{"SM2-SM3", OC_PROOF_SM2_SM3},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
-		if (strcmp(algs[i].name, name) == 0) {
-			*alg = algs[i].alg;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Exactly the members names[0..n) and no other. */
-static int has_exactly(const json_t *obj, const char *const *names, size_t n)
-{
-	size_t i;
-
-	if (!json_is_object(obj) || json_object_size(obj) != n) {
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		if (json_object_get(obj, names[i]) == NULL) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
-static enum authd_reason parse_proof(const json_t *j, struct proof *p, struct login_result *res)
-{
-	static const char *const members[] = {"x5c", "alg", "sig"};
-	const json_t *x5c, *alg, *sig;
-	size_t i;
-
-	if (!has_exactly(j, members, 3)) {
-		return refuse(res, AR_INVALID_REQUEST,
-			      "a proof must have exactly x5c, alg and sig");
-	}
-	x5c = json_object_get(j, "x5c");
-	alg = json_object_get(j, "alg");
-	sig = json_object_get(j, "sig");
-	if (!json_is_array(x5c) || json_array_size(x5c) == 0 ||
-	    json_array_size(x5c) > LOGIN_X5C_MAX) {
-		return refuse(res, AR_INVALID_REQUEST, "x5c must hold 1 to %u certificates",
-			      LOGIN_X5C_MAX);
-	}
-	if (!json_is_string(alg) || !alg_from_name(json_string_value(alg), &p->alg)) {
-		return refuse(res, AR_INVALID_REQUEST,
-			      "alg must be ES256, RS256, PS256 or SM2-SM3");
-	}
-	if (!json_is_string(sig) || json_string_length(sig) == 0 ||
-	    json_string_length(sig) > SIG_B64_MAX ||
-	    oc_b64url_decode_public(json_string_value(sig), json_string_length(sig), p->sig,
-				    sizeof(p->sig), &p->sig_len) != ONECARD_OK) {
-		return refuse(res, AR_INVALID_REQUEST, "sig must be base64url of a signature");
-	}
-	for (i = 0; i < json_array_size(x5c); i++) {
-		const json_t *c = json_array_get(x5c, i);
-		int r;
-
-		if (!json_is_string(c)) {
-			return refuse(res, AR_INVALID_REQUEST, "x5c must hold strings");
-		}
-		r = decode_std_b64(json_string_value(c), json_string_length(c), &p->der[i],
-				   &p->der_len[i]);
-		if (r == ONECARD_ERR_NOMEM) {
-			return refuse(res, AR_INTERNAL, "out of memory");
-		}
-		if (r != ONECARD_OK) {
-			return refuse(res, AR_INVALID_REQUEST,
-				      "x5c must hold base64 DER certificates");
-		}
-		p->nder++;
-	}
-	return AR_OK;
-}
-
-static enum authd_reason parse_request(struct login *l, const json_t *body, const char **wire,
-				       size_t *wire_len, struct login_result *res)
-{
-	static const char *const members[] = {"challenge", "proofs"};
-	const json_t *ch, *proofs;
 	enum authd_reason why;
-	size_t i, k;
 
-	if (!has_exactly(body, members, 2)) {
-		return refuse(res, AR_INVALID_REQUEST,
-			      "the body must have exactly challenge and proofs");
+	why = login_request_parse(body, &l->req, res->detail, sizeof(res->detail));
+	res->reason = why;
+	if (why == AR_OK) {
+		*wire = l->req.challenge;
+		*wire_len = l->req.challenge_len;
 	}
-	ch = json_object_get(body, "challenge");
-	proofs = json_object_get(body, "proofs");
-	if (!json_is_string(ch) || json_string_length(ch) == 0 ||
-	    json_string_length(ch) > OC_CHALLENGE_TEXT_MAX) {
-		return refuse(res, AR_INVALID_REQUEST, "challenge must be the string received");
-	}
-	if (!json_is_array(proofs) || json_array_size(proofs) == 0 ||
-	    json_array_size(proofs) > LOGIN_PROOFS_MAX) {
-		return refuse(res, AR_INVALID_REQUEST, "proofs must hold 1 to %u proofs",
-			      LOGIN_PROOFS_MAX);
-	}
-	for (i = 0; i < json_array_size(proofs); i++) {
-		why = parse_proof(json_array_get(proofs, i), &l->proofs[i], res);
-		l->nproofs = i + 1;
-		if (why != AR_OK) {
-			return why;
-		}
-	}
-	/* The same card certificate twice would count one proof twice. */
-	for (i = 0; i < l->nproofs; i++) {
-		for (k = 0; k < i; k++) {
-			if (l->proofs[i].der_len[0] == l->proofs[k].der_len[0] &&
-			    memcmp(l->proofs[i].der[0], l->proofs[k].der[0],
-				   l->proofs[i].der_len[0]) == 0) {
-				return refuse(res, AR_INVALID_REQUEST,
-					      "the same certificate is presented twice");
-			}
-		}
-	}
-	*wire = json_string_value(ch);
-	*wire_len = json_string_length(ch);
-	return AR_OK;
+	return why;
 }
 
 /* ---- the checks ----------------------------------------------------------- */
@@ -345,8 +162,8 @@ static enum authd_reason check_certs(struct login *l, struct login_result *res)
 	enum authd_reason why;
 	size_t i;
 
-	for (i = 0; i < l->nproofs; i++) {
-		struct proof *p = &l->proofs[i];
+	for (i = 0; i < l->req.nproofs; i++) {
+		struct proof *p = &l->req.proofs[i];
 
 		why = authd_trust_check(l->trust, l->a->policy, p->der[0], p->der_len[0],
 					(const unsigned char *const *)&p->der[1], &p->der_len[1],
@@ -371,8 +188,8 @@ static enum authd_reason check_proofs(struct login *l, struct login_result *res)
 	if (oc_proof_message(&l->ch, &msg, &len) != ONECARD_OK) {
 		return refuse(res, AR_INTERNAL, "proof message");
 	}
-	for (i = 0; i < l->nproofs; i++) {
-		struct proof *p = &l->proofs[i];
+	for (i = 0; i < l->req.nproofs; i++) {
+		struct proof *p = &l->req.proofs[i];
 
 		r = oc_proof_verify(p->cert->pkey, p->alg, msg, len, p->sig, p->sig_len);
 		if (r != ONECARD_OK) {
@@ -409,11 +226,11 @@ static enum authd_reason check_directory(struct login *l, struct login_result *r
 	size_t i;
 	int r;
 
-	for (i = 0; i < l->nproofs; i++) {
-		hashes[i] = l->proofs[i].cert->sha256_hex;
+	for (i = 0; i < l->req.nproofs; i++) {
+		hashes[i] = l->req.proofs[i].cert->sha256_hex;
 	}
 	dir = dir_pool_get(l->a->dirs);
-	r = oc_dir_find_login(dir, hashes, l->nproofs, &l->who, &missing);
+	r = oc_dir_find_login(dir, hashes, l->req.nproofs, &l->who, &missing);
 	if (r == ONECARD_ERR_DIRECTORY) {
 		authd_log("directory: %s", oc_dir_diagnostic(dir));
 	}
@@ -432,8 +249,8 @@ static enum authd_reason check_directory(struct login *l, struct login_result *r
 		return refuse(res, AR_INTERNAL, "directory lookup: %s", onecard_err_code(r));
 	}
 	l->who_known = 1;
-	for (i = 0; i < l->nproofs; i++) {
-		if (strcmp(l->who.agency[i], l->proofs[i].cert->agency) != 0) {
+	for (i = 0; i < l->req.nproofs; i++) {
+		if (strcmp(l->who.agency[i], l->req.proofs[i].cert->agency) != 0) {
 			return refuse(res, AR_CERT_UNKNOWN,
 				      "proof %zu: the directory records another agency", i + 1);
 		}
@@ -456,9 +273,9 @@ static const struct authd_cert *proven(const struct login *l, const char *agency
 {
 	size_t i;
 
-	for (i = 0; i < l->nproofs; i++) {
-		if (strcmp(l->proofs[i].cert->agency, agency) == 0) {
-			return l->proofs[i].cert;
+	for (i = 0; i < l->req.nproofs; i++) {
+		if (strcmp(l->req.proofs[i].cert->agency, agency) == 0) {
+			return l->req.proofs[i].cert;
 		}
 	}
 	return NULL;
@@ -542,12 +359,12 @@ static enum authd_reason issue_token(struct login *l, struct login_result *res)
 	size_t i;
 	int r;
 
-	for (i = 0; i < l->nproofs; i++) {
-		sorted[i] = &l->proofs[i];
+	for (i = 0; i < l->req.nproofs; i++) {
+		sorted[i] = &l->req.proofs[i];
 	}
-	qsort(sorted, l->nproofs, sizeof(sorted[0]), cmp_agency);
+	qsort(sorted, l->req.nproofs, sizeof(sorted[0]), cmp_agency);
 	agencies = json_array();
-	for (i = 0; agencies != NULL && i < l->nproofs; i++) {
+	for (i = 0; agencies != NULL && i < l->req.nproofs; i++) {
 		(void)json_array_append_new(agencies,
 					    json_pack("{s:s,s:o}", "id", sorted[i]->cert->agency,
 						      "x5t#S256", thumbprint(sorted[i]->cert)));
@@ -555,8 +372,9 @@ static enum authd_reason issue_token(struct login *l, struct login_result *res)
 	claims = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:[ss],s:s,s:{s:o}}", "iss", l->a->cfg.issuer,
 			   "sub", l->who.person.id, "ent", l->who.enterprise.uscc, "card",
 			   l->who.card.id, "agencies", agencies, "acr", "card", "amr", "sc", "pin",
-			   "aud", l->module->id, "cnf", "x5t#S256", thumbprint(l->proofs[0].cert));
-	if (claims == NULL || json_array_size(agencies) != l->nproofs) {
+			   "aud", l->module->id, "cnf", "x5t#S256",
+			   thumbprint(l->req.proofs[0].cert));
+	if (claims == NULL || json_array_size(agencies) != l->req.nproofs) {
 		refuse(res, AR_INTERNAL, "claims");
 		goto out;
 	}
@@ -589,11 +407,11 @@ static json_t *answer(const struct login *l)
 	json_t *ag = json_array();
 	size_t i;
 
-	for (i = 0; i < l->nproofs; i++) {
-		sorted[i] = &l->proofs[i];
+	for (i = 0; i < l->req.nproofs; i++) {
+		sorted[i] = &l->req.proofs[i];
 	}
-	qsort(sorted, l->nproofs, sizeof(sorted[0]), cmp_agency);
-	for (i = 0; ag != NULL && i < l->nproofs; i++) {
+	qsort(sorted, l->req.nproofs, sizeof(sorted[0]), cmp_agency);
+	for (i = 0; ag != NULL && i < l->req.nproofs; i++) {
 		(void)json_array_append_new(ag, json_string(sorted[i]->cert->agency));
 	}
 	return json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:o,s:s}", "access_token", l->token,
@@ -647,14 +465,13 @@ static void record(struct login *l, const char *remote_addr, struct login_result
 
 static void login_clear(struct login *l)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < l->nproofs; i++) {
-		for (k = 0; k < l->proofs[i].nder; k++) {
-			free(l->proofs[i].der[k]);
-		}
-		authd_cert_release(l->proofs[i].cert);
+	for (i = 0; i < l->req.nproofs; i++) {
+		authd_cert_release(l->req.proofs[i].cert);
+		l->req.proofs[i].cert = NULL;
 	}
+	login_request_clear(&l->req);
 	if (l->token != NULL) {
 		OPENSSL_cleanse(l->token, strlen(l->token));
 		onecard_string_free(l->token);
@@ -688,7 +505,7 @@ void authd_login(struct authd *a, const char *remote_addr, const json_t *body,
 		goto out;
 	}
 	/* The first refusal stops the line and leaves its reason in res. */
-	(void)(parse_request(l, body, &wire, &wire_len, res) == AR_OK &&
+	(void)(parse(l, body, &wire, &wire_len, res) == AR_OK &&
 	       check_challenge(l, wire, wire_len, res) == AR_OK && check_certs(l, res) == AR_OK &&
 	       check_proofs(l, res) == AR_OK && check_directory(l, res) == AR_OK &&
 	       check_module(l, res) == AR_OK && issue_token(l, res) == AR_OK);

@@ -9,9 +9,6 @@
 #include "authd.h"
 #include "reasons.h"
 
-#define LOGIN_PROOFS_MAX 16u /* certificates in one login (OC_DIR_CERTS_MAX) */
-#define LOGIN_X5C_MAX	 4u  /* certificates in one proof's x5c, the card's first */
-
 struct login_result {
 	enum authd_reason reason; /* AR_OK: answer holds the 200 body */
 	char detail[AUTHD_DETAIL_MAX];

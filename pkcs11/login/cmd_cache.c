@@ -1,0 +1,119 @@
+/*
+ * onecard-login --show and --logout: the credential cache listed like
+ * klist (never a token), or overwritten and removed.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <onecard/error.h>
+
+#include "prog.h"
+
+int prog_cache_dir(struct oc_ccache_loc *loc, bool create, int *dirfd, bool *absent)
+{
+	const char *why = "";
+	int r;
+
+	*dirfd = -1;
+	*absent = false;
+	r = oc_ccache_locate(loc);
+	if (r == ONECARD_ERR_INVALID_ARG) {
+		prog_error("$" OC_CCACHE_ENV " must be an absolute path to a file");
+		return OC_LOGIN_EXIT_CACHE;
+	}
+	if (r != ONECARD_OK) {
+		prog_error("no place for the credential cache: set $" OC_CCACHE_ENV
+			   ", $XDG_RUNTIME_DIR or $HOME");
+		return OC_LOGIN_EXIT_CACHE;
+	}
+	r = oc_ccache_dir_open(loc, create, dirfd, &why);
+	if (r == ONECARD_ERR_NOT_FOUND && !create) {
+		*absent = true;
+		return OC_LOGIN_EXIT_OTHER;
+	}
+	if (r == ONECARD_ERR_IO) {
+		prog_error("credential cache %s: %s: %s", loc->dir, why, strerror(errno));
+		return OC_LOGIN_EXIT_CACHE;
+	}
+	if (r != ONECARD_OK) {
+		prog_error("credential cache refused: %s (%s)", why, loc->dir);
+		return OC_LOGIN_EXIT_CACHE;
+	}
+	return OC_LOGIN_EXIT_OK;
+}
+
+int cmd_show(void)
+{
+	struct oc_ccache_loc loc;
+	json_t *root = NULL;
+	const char *why = "";
+	bool absent = false;
+	int dirfd = -1, r;
+
+	r = prog_cache_dir(&loc, false, &dirfd, &absent);
+	if (absent) {
+		prog_error("no credential cache (%s)", loc.path);
+		return OC_LOGIN_EXIT_OTHER;
+	}
+	if (r != OC_LOGIN_EXIT_OK) {
+		return r;
+	}
+	r = oc_ccache_read(dirfd, loc.name, &root, &why);
+	if (r == ONECARD_ERR_NOT_FOUND) {
+		prog_error("no credential cache (%s)", loc.path);
+		r = OC_LOGIN_EXIT_OTHER;
+		goto out;
+	}
+	if (r != ONECARD_OK) {
+		prog_error("credential cache refused: %s (%s)", why, loc.path);
+		r = OC_LOGIN_EXIT_CACHE;
+		goto out;
+	}
+	r = oc_ccache_show(root, loc.path, (int64_t)time(NULL), stdout);
+	if (r != ONECARD_OK) {
+		prog_error("cannot write the listing");
+		r = OC_LOGIN_EXIT_OTHER;
+		goto out;
+	}
+	r = OC_LOGIN_EXIT_OK;
+out:
+	json_decref(root);
+	if (dirfd >= 0) {
+		(void)close(dirfd);
+	}
+	return r;
+}
+
+int cmd_logout(void)
+{
+	struct oc_ccache_loc loc;
+	const char *why = "";
+	bool absent = false, removed = false;
+	int dirfd = -1, r, saved_errno;
+
+	r = prog_cache_dir(&loc, false, &dirfd, &absent);
+	if (absent) {
+		prog_error("no credential cache (%s)", loc.path);
+		return OC_LOGIN_EXIT_OK;
+	}
+	if (r != OC_LOGIN_EXIT_OK) {
+		return r;
+	}
+	r = oc_ccache_remove(dirfd, loc.name, &removed, &why);
+	saved_errno = errno;
+	(void)close(dirfd);
+	if (r == ONECARD_ERR_IO) {
+		prog_error("credential cache %s: %s: %s", loc.path, why, strerror(saved_errno));
+		return OC_LOGIN_EXIT_CACHE;
+	}
+	if (r != ONECARD_OK) {
+		prog_error("credential cache refused, not removed: %s (%s)", why, loc.path);
+		return OC_LOGIN_EXIT_CACHE;
+	}
+	/* Issue 5 will also end the SSO session at authd here. */
+	prog_error(removed ? "credential cache removed (%s)" : "no credential cache (%s)",
+		   loc.path);
+	return OC_LOGIN_EXIT_OK;
+}

@@ -1,0 +1,366 @@
+/*
+ * onecard-login: the operator's side of the card login (DESIGN.md "Card
+ * login protocol", docs/authd.md, docs/login.md).
+ *
+ * The core below is a static library (onecard_login_core) that the program
+ * and its tests link. It never prints, never exits and never reads a PIN:
+ *
+ *   origin.c      the authd URL: checked, the origin derived (pure)
+ *   wire.c        the JSON bodies: requests built, answers parsed (jansson)
+ *   http_curl.c   the one file that calls libcurl
+ *   cache.c       the credential cache: location, folder and file checks,
+ *                 atomic write, wipe (the show output is show.c)
+ *   show.c        the klist-like listing of a cache
+ *   proofs.c      which certificates of a card sign, and the signing
+ *
+ * Every function returns ONECARD_OK or a negative ONECARD_ERR_* code;
+ * outputs are cleared at entry and set only on success. Where a refusal
+ * needs a reason, a fixed English sentence comes back through *why.
+ */
+#ifndef ONECARD_LOGIN_H
+#define ONECARD_LOGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "card.h"
+#include "challenge.h"
+
+/* ---- limits ------------------------------------------------------------ */
+
+#define OC_LOGIN_URL_MAX	 2048u /* bytes of --authd */
+#define OC_LOGIN_HOST_MAX	 253u  /* bytes of a DNS name (RFC 1035) */
+#define OC_LOGIN_LABEL_MAX	 63u   /* bytes of one DNS label */
+#define OC_LOGIN_AUDIENCE_MAX	 OC_CHALLENGE_AUDIENCE_MAX
+#define OC_LOGIN_ROUTE_MAX	 64u		    /* bytes of "/v1/challenge" and the like */
+#define OC_LOGIN_RESPONSE_MAX	 (64u * 1024u)	    /* bytes of an answer body */
+#define OC_LOGIN_TOKEN_MAX	 (16u * 1024u)	    /* bytes of an access token */
+#define OC_LOGIN_FIELD_MAX	 255u		    /* bytes of sub, ent, card, an agency id */
+#define OC_LOGIN_AGENCIES_MAX	 64u		    /* agencies in one answer */
+#define OC_LOGIN_PROOFS_MAX	 16u		    /* proofs in one login (docs/authd.md) */
+#define OC_LOGIN_ERROR_CODE_MAX	 64u		    /* bytes of "error" (docs/http.md) */
+#define OC_LOGIN_ERROR_DESC_MAX	 256u		    /* bytes of "error_description" */
+#define OC_LOGIN_LIFETIME_MAX	 86400		    /* seconds: a longer expires_in is refused */
+#define OC_LOGIN_CONNECT_TIMEOUT 10L		    /* seconds to connect (TLS included) */
+#define OC_LOGIN_TIMEOUT	 30L		    /* seconds for one whole request */
+#define OC_LOGIN_CONTEXT	 "onecard-login-v1" /* the proof context authd names */
+
+/* ---- the authd URL (origin.c) ------------------------------------------ */
+
+/* An authd URL, checked. All strings NUL-terminated. */
+struct oc_login_url {
+	char scheme[8];				  /* "http" or "https" */
+	char host[OC_LOGIN_HOST_MAX + 1];	  /* lower case; IPv6 "[canonical]" */
+	unsigned port;				  /* the port connected to */
+	bool loopback;				  /* localhost, 127.0.0.0/8 or [::1] */
+	char origin[OC_CHALLENGE_ORIGIN_MAX + 1]; /* scheme://host[:port] */
+	char base[OC_LOGIN_URL_MAX + 1]; /* origin plus the path prefix, no '/' at the end */
+};
+
+/*
+ * Checks text as an authd URL and derives its origin: scheme http or
+ * https (any case; lower-cased), a host name (letters, digits, '-', '.',
+ * lower-cased; a numeric one must be a dotted-quad IPv4 address) or a
+ * bracketed IPv6 address (written canonically, no zone), an optional port
+ * (1..65535, no leading zero; 80 for http and 443 for https are left out
+ * of the origin), and an optional path prefix of unreserved characters and
+ * percent escapes. Refused: user information, a query or fragment, empty
+ * or dot path segments, bytes outside printable ASCII, a backslash, and
+ * http to a host that is not loopback.
+ * Success: ONECARD_OK and *out. Failure: ONECARD_ERR_BAD_FORMAT or
+ * ONECARD_ERR_TOO_LARGE with *why a fixed sentence (why may be NULL).
+ */
+int oc_login_url_parse(const char *text, struct oc_login_url *out, const char **why);
+
+/* Whether text is an audience authd can name: 1..255 of [a-z0-9-]. */
+bool oc_login_audience_ok(const char *text);
+
+/* ---- the bodies (wire.c) ----------------------------------------------- */
+
+/* One proof of docs/authd.md: the card certificate (DER), the algorithm
+ * and the signature over the proof message. */
+struct oc_login_proof {
+	uint8_t *der; /* owned, OPENSSL_malloc'ed (i2d_X509) */
+	size_t der_len;
+	enum oc_proof_alg alg;
+	uint8_t sig[OC_PROOF_SIG_MAX];
+	size_t sig_len;
+};
+
+/* Frees the DER of each proof and wipes the array; NULL does nothing. */
+void oc_login_proofs_clear(struct oc_login_proof *proofs, size_t n);
+
+/* The JOSE name of an algorithm ("ES256"), or NULL for an unknown one. */
+const char *oc_login_alg_name(enum oc_proof_alg alg);
+
+/* {"audience": AUD}. Success: ONECARD_OK, *body a new string (free()).
+ * Failure: ONECARD_ERR_INVALID_ARG (bad audience), ONECARD_ERR_NOMEM. */
+int oc_login_challenge_request(const char *audience, char **body);
+
+/* What /v1/challenge answered. */
+struct oc_login_challenge {
+	char text[OC_CHALLENGE_TEXT_MAX + 1]; /* as received: sent back in /v1/login */
+	size_t text_len;
+	uint8_t wire[OC_CHALLENGE_WIRE_MAX]; /* the decoded bytes the proof message holds */
+	size_t wire_len;
+	char origin[OC_CHALLENGE_ORIGIN_MAX + 1]; /* authd's word for its origin ("" if none) */
+	int64_t expires_at;			  /* 0 when not given */
+};
+
+/*
+ * Parses the 200 answer of /v1/challenge (len bytes, untrusted): a JSON
+ * object without duplicate members; "challenge" a strict base64url string
+ * of at most OC_CHALLENGE_TEXT_MAX characters; "audience", when present,
+ * exactly the one asked for; "context", when present, OC_LOGIN_CONTEXT;
+ * "origin" a string and "expires_at" an integer when present.
+ * Success: ONECARD_OK and *out. Failure: ONECARD_ERR_BAD_FORMAT with *why.
+ */
+int oc_login_challenge_parse(const char *body, size_t len, const char *audience,
+			     struct oc_login_challenge *out, const char **why);
+
+/*
+ * {"challenge": TEXT, "proofs": [{"x5c": [base64 DER], "alg": ALG, "sig":
+ * base64url}, ...]} with 1..OC_LOGIN_PROOFS_MAX proofs. x5c is standard
+ * base64 (RFC 7515 §4.1.6); sig is base64url without padding.
+ * Success: ONECARD_OK, *body a new string (free(); it holds no secret).
+ * Failure: ONECARD_ERR_INVALID_ARG, ONECARD_ERR_TOO_LARGE, ONECARD_ERR_NOMEM.
+ */
+int oc_login_request_build(const char *challenge, const struct oc_login_proof *proofs, size_t n,
+			   char **body);
+
+/* What /v1/login answered. */
+struct oc_login_token {
+	char *access_token; /* owned; wiped and freed by oc_login_token_clear */
+	int64_t expires_in; /* seconds */
+	char sub[OC_LOGIN_FIELD_MAX + 1];
+	char ent[OC_LOGIN_FIELD_MAX + 1];
+	char card[OC_LOGIN_FIELD_MAX + 1];
+	char audience[OC_LOGIN_AUDIENCE_MAX + 1];
+	json_t *agencies; /* owned: an array of 1..OC_LOGIN_AGENCIES_MAX strings */
+};
+
+/* Wipes the token and frees what *t owns; leaves *t zeroed. */
+void oc_login_token_clear(struct oc_login_token *t);
+
+/*
+ * Parses the 200 answer of /v1/login (untrusted): "access_token" a JWS
+ * compact string (three base64url segments) of at most OC_LOGIN_TOKEN_MAX
+ * bytes; "token_type" "Bearer" (any case); "expires_in" an integer
+ * 1..OC_LOGIN_LIFETIME_MAX; "sub", "ent", "card" strings of
+ * 1..OC_LOGIN_FIELD_MAX bytes; "agencies" an array of such strings;
+ * "audience" exactly the one asked for.
+ * Success: ONECARD_OK and *out (oc_login_token_clear). Failure:
+ * ONECARD_ERR_BAD_FORMAT with *why, ONECARD_ERR_NOMEM.
+ */
+int oc_login_token_parse(const char *body, size_t len, const char *audience,
+			 struct oc_login_token *out, const char **why);
+
+/* An error answer: {"error": CODE, "error_description": TEXT}. */
+struct oc_login_error {
+	char code[OC_LOGIN_ERROR_CODE_MAX + 1];	       /* [a-z0-9_], 1..64 bytes */
+	char description[OC_LOGIN_ERROR_DESC_MAX + 1]; /* "" when absent */
+};
+
+/* Parses an error body (untrusted). Success: ONECARD_OK and *out.
+ * Failure: ONECARD_ERR_BAD_FORMAT (not an error body of docs/authd.md). */
+int oc_login_error_parse(const char *body, size_t len, struct oc_login_error *out);
+
+/* ---- the card's part (proofs.c) ---------------------------------------- */
+
+/* A certificate that will sign, and how. */
+struct oc_login_pick {
+	const struct oc_card_cert *cert; /* borrowed from the certificate list */
+	enum oc_proof_alg alg;
+	enum oc_card_mech mech;
+};
+
+/*
+ * Picks, in card order, every certificate whose private key is on the card
+ * (OC_CARD_KEY_PRESENT) and whose key the card library can sign with: EC
+ * P-256 signs ES256 (DER), RSA 2048..4096 RS256, or PS256 when rsa_pss.
+ * *skipped counts the certificates left out.
+ * Success: ONECARD_OK, picks[0..*n). Failure: ONECARD_ERR_KEY_MISSING (not
+ * one), ONECARD_ERR_TOO_LARGE (over OC_LOGIN_PROOFS_MAX).
+ */
+int oc_login_pick(const struct oc_card_certs *certs, bool rsa_pss,
+		  struct oc_login_pick picks[OC_LOGIN_PROOFS_MAX], size_t *n, size_t *skipped);
+
+/* Why a certificate will not sign ("its private key is not on the card"),
+ * or NULL when oc_login_pick would pick it. A fixed sentence. */
+const char *oc_login_unusable(const struct oc_card_cert *c, bool rsa_pss);
+
+/*
+ * Signs msg with the key of each pick on the open session: proofs[i] gets
+ * the certificate's DER, the algorithm and the signature (which the card
+ * library has verified against the certificate before handing it out).
+ * Success: ONECARD_OK. Failure: what oc_card_sign returns, ONECARD_ERR_NOMEM,
+ * ONECARD_ERR_CRYPTO; proofs are cleared.
+ */
+int oc_login_sign(struct oc_card_session *s, const struct oc_login_pick *picks, size_t n,
+		  const uint8_t *msg, size_t len, struct oc_login_proof *proofs);
+
+/* ---- exit status: one class per kind of failure ------------------------ */
+
+enum oc_login_exit {
+	OC_LOGIN_EXIT_OK = 0,
+	OC_LOGIN_EXIT_OTHER = 1,	 /* anything else (I/O, memory, the card failed) */
+	OC_LOGIN_EXIT_USAGE = 2,	 /* options, URL, audience, card URI, PIN file */
+	OC_LOGIN_EXIT_CARD_ABSENT = 3,	 /* no card, or none the URI names */
+	OC_LOGIN_EXIT_PIN_INCORRECT = 4, /* wrong PIN: nothing was sent to authd */
+	OC_LOGIN_EXIT_PIN_LOCKED = 5,	 /* the card refuses every PIN */
+	OC_LOGIN_EXIT_NO_CERT = 6,	 /* no certificate with its private key */
+	OC_LOGIN_EXIT_UNREACHABLE = 7,	 /* authd could not be reached (network, TLS) */
+	OC_LOGIN_EXIT_BAD_ANSWER = 8,	 /* authd's answer breaks docs/authd.md */
+	OC_LOGIN_EXIT_REFUSED = 9,	 /* 400/413/415: the request was refused */
+	OC_LOGIN_EXIT_AUTH_FAILED = 10,	 /* 401: challenge, proof or certificate refused */
+	OC_LOGIN_EXIT_DENIED = 11,	 /* 403: suspended, or access denied */
+	OC_LOGIN_EXIT_UNAVAILABLE = 12,	 /* 500/503: authd cannot answer now */
+	OC_LOGIN_EXIT_CACHE = 13,	 /* the credential cache is refused or unwritable */
+};
+
+/* The exit class of an authd error: by its code (docs/authd.md), else
+ * by the HTTP status; OC_LOGIN_EXIT_BAD_ANSWER for anything unknown. */
+int oc_login_exit_for_error(const char *code, long http_status);
+
+/* ---- HTTP (http_curl.c) ------------------------------------------------ */
+
+struct oc_login_http;
+
+/* An answer: the status and the body (owned, at most
+ * OC_LOGIN_RESPONSE_MAX bytes, NUL-terminated). */
+struct oc_login_reply {
+	long status;
+	bool json; /* Content-Type application/json */
+	char *body;
+	size_t len;
+};
+
+/* Wipes and frees the body; leaves *r zeroed. */
+void oc_login_reply_clear(struct oc_login_reply *r);
+
+/*
+ * Makes a client for one authd URL: only its scheme (CURLOPT_PROTOCOLS_STR),
+ * no redirect followed, TLS peer and host verified (cacert, when not NULL,
+ * a PEM file of trusted CAs instead of the system's), timeouts, no proxy
+ * and loopback addresses only for http. Success: ONECARD_OK and *out
+ * (oc_login_http_free). Failure: ONECARD_ERR_NOMEM, ONECARD_ERR_INTERNAL.
+ * Call curl_global_init() once before (the program does).
+ */
+int oc_login_http_new(const struct oc_login_url *url, const char *cacert,
+		      struct oc_login_http **out);
+
+/* Frees the client; NULL does nothing. */
+void oc_login_http_free(struct oc_login_http *h);
+
+/*
+ * POSTs body (JSON) to the URL's base plus route ("/v1/challenge").
+ * Success: ONECARD_OK and *reply, whatever the status. Failure:
+ * ONECARD_ERR_IO (no answer: connection, TLS, timeout; *why says which),
+ * ONECARD_ERR_TOO_LARGE (answer over OC_LOGIN_RESPONSE_MAX),
+ * ONECARD_ERR_INVALID_ARG, ONECARD_ERR_NOMEM.
+ */
+int oc_login_http_post(struct oc_login_http *h, const char *route, const char *body, size_t len,
+		       struct oc_login_reply *reply, const char **why);
+
+/* ---- the credential cache (cache.c, show.c) ---------------------------- */
+
+#define OC_CCACHE_PATH_MAX	1024u	       /* bytes of the cache file's path */
+#define OC_CCACHE_FILE_MAX	(512u * 1024u) /* bytes of a cache file */
+#define OC_CCACHE_AUDIENCES_MAX 64u	       /* tokens in one cache */
+#define OC_CCACHE_VERSION	1
+#define OC_CCACHE_ENV		"ONECARD_CCACHE"
+#define OC_CCACHE_DIR_NAME	"onecard"
+#define OC_CCACHE_FILE_NAME	"ccache.json"
+
+/* Where the cache is: its folder and the file's name in it. */
+struct oc_ccache_loc {
+	char path[OC_CCACHE_PATH_MAX]; /* the file */
+	char dir[OC_CCACHE_PATH_MAX];  /* its folder */
+	const char *name;	       /* the file's name, inside path */
+	bool make_parent;	       /* the folder's parent may be made (~/.cache) */
+};
+
+/*
+ * The cache location: ccache_env ($ONECARD_CCACHE, an absolute path) when
+ * set, else runtime_dir/onecard/ccache.json ($XDG_RUNTIME_DIR, absolute),
+ * else home/.cache/onecard/ccache.json. Empty or relative values are
+ * skipped as unset. Success: ONECARD_OK and *out. Failure:
+ * ONECARD_ERR_NOT_FOUND (none usable), ONECARD_ERR_INVALID_ARG
+ * ($ONECARD_CCACHE not absolute, or naming a folder), ONECARD_ERR_TOO_LARGE.
+ */
+int oc_ccache_locate_from(const char *ccache_env, const char *runtime_dir, const char *home,
+			  struct oc_ccache_loc *out);
+
+/* The same from the environment (HOME falling back to the password
+ * database entry of the effective user). */
+int oc_ccache_locate(struct oc_ccache_loc *out);
+
+/*
+ * Opens the cache folder; with create, makes it first when missing (mode
+ * 0700). The folder must be a real folder (no symlink), owned by the
+ * effective user, with no group or other permission.
+ * Success: ONECARD_OK and *dirfd. Failure: ONECARD_ERR_NOT_FOUND (missing
+ * and not create), ONECARD_ERR_INVALID_ARG (refused: *why says why),
+ * ONECARD_ERR_IO (errno kept).
+ */
+int oc_ccache_dir_open(const struct oc_ccache_loc *loc, bool create, int *dirfd, const char **why);
+
+/*
+ * Reads and checks the cache file in the folder dirfd: a regular file (no
+ * symlink) owned by the effective user, no group or other permission, at
+ * most OC_CCACHE_FILE_MAX bytes, strict JSON of the version-1 layout
+ * (docs/login.md). Success: ONECARD_OK and *root (a new reference).
+ * Failure: ONECARD_ERR_NOT_FOUND (no file), ONECARD_ERR_INVALID_ARG
+ * (owner, type or mode refused), ONECARD_ERR_BAD_FORMAT (not a valid
+ * cache), ONECARD_ERR_TOO_LARGE, ONECARD_ERR_IO; *why says why.
+ */
+int oc_ccache_read(int dirfd, const char *name, json_t **root, const char **why);
+
+/* Checks a cache document against the version-1 layout. ONECARD_OK or
+ * ONECARD_ERR_BAD_FORMAT with *why. */
+int oc_ccache_validate(const json_t *root, const char **why);
+
+/*
+ * Writes root atomically: a new file ".NAME.XXXXXXXXXXXXXXXX" (mode 0600,
+ * O_EXCL, no symlink followed) in the folder, written, fsync'ed, renamed
+ * over NAME, then the folder fsync'ed. A reader sees the old cache or the
+ * new one, never a mix. On failure the temporary file is wiped and
+ * removed. ONECARD_OK, ONECARD_ERR_IO (errno kept), ONECARD_ERR_NOMEM,
+ * ONECARD_ERR_BAD_FORMAT (root is not a valid cache).
+ */
+int oc_ccache_write(int dirfd, const char *name, const json_t *root);
+
+/*
+ * Removes the cache: the file is checked as oc_ccache_read checks it,
+ * overwritten with zeros, fsync'ed and unlinked; left-over temporary files
+ * of oc_ccache_write go the same way. Success: ONECARD_OK (*removed: the
+ * cache file was there). Failure: ONECARD_ERR_INVALID_ARG (refused, *why;
+ * nothing touched), ONECARD_ERR_IO.
+ */
+int oc_ccache_remove(int dirfd, const char *name, bool *removed, const char **why);
+
+/*
+ * Puts a login's token for audience into the cache document *root (NULL:
+ * none yet). A cache of another authd origin, subject or card is replaced
+ * as a whole (*replaced true), else the audience's entry is set and the
+ * others kept. Over OC_CCACHE_AUDIENCES_MAX, expired entries are dropped.
+ * Success: ONECARD_OK, *root the new document. Failure: ONECARD_ERR_NOMEM,
+ * ONECARD_ERR_TOO_LARGE (full of live tokens), ONECARD_ERR_INVALID_ARG.
+ */
+int oc_ccache_put(json_t **root, const struct oc_login_url *url, const char *audience,
+		  const struct oc_login_token *tok, int64_t issued_at, bool *replaced);
+
+/*
+ * Prints the cache like klist: the file, the authd URL and origin, then
+ * per audience (sorted) subject, enterprise, card, agencies, issue and
+ * expiry time (UTC) and whether it has expired at now. Never a token.
+ * Every string from the file is printed with control characters replaced.
+ * Returns ONECARD_OK or ONECARD_ERR_IO (the output failed).
+ */
+int oc_ccache_show(const json_t *root, const char *path, int64_t now, FILE *out);
+
+#endif /* ONECARD_LOGIN_H */

@@ -1,0 +1,122 @@
+/*
+ * The klist-like listing of a credential cache (login.h). The document
+ * has passed oc_ccache_validate; its strings still came from a file and,
+ * before that, from authd, so each is printed with control characters
+ * replaced. The access token itself is never printed.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <onecard/error.h>
+
+#include "cli_line.h"
+#include "login.h"
+
+#define TIME_TEXT_MAX	   32u	 /* "2026-11-05 10:00:00 UTC" */
+#define LINE_TEXT_MAX	   1024u /* bytes of one printed value */
+#define SECONDS_PER_MINUTE 60
+
+static void print_value(FILE *out, const char *label, const char *value)
+{
+	char clean[LINE_TEXT_MAX];
+
+	oc_cli_sanitize(value != NULL ? value : "", clean, sizeof(clean));
+	fprintf(out, "%s%s\n", label, clean);
+}
+
+static void format_time(int64_t t, char out[TIME_TEXT_MAX])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, TIME_TEXT_MAX, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
+		(void)snprintf(out, TIME_TEXT_MAX, "%lld", (long long)t);
+	}
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void show_entry(FILE *out, const char *audience, const json_t *e, int64_t now)
+{
+	char when[TIME_TEXT_MAX], list[LINE_TEXT_MAX], clean[LINE_TEXT_MAX];
+	const json_t *a = json_object_get(e, "agencies"), *v;
+	int64_t exp = (int64_t)json_integer_value(json_object_get(e, "exp"));
+	size_t i, pos = 0, n;
+
+	print_value(out, "audience: ", audience);
+	print_value(out, "  subject:    ", json_string_value(json_object_get(e, "sub")));
+	print_value(out, "  enterprise: ", json_string_value(json_object_get(e, "ent")));
+	print_value(out, "  card:       ", json_string_value(json_object_get(e, "card")));
+	list[0] = '\0';
+	json_array_foreach (a, i, v) {
+		n = strlen(json_string_value(v));
+		if (pos + n + 3u >= sizeof(list)) {
+			break; /* the line is cut, the cache is not */
+		}
+		if (pos > 0) {
+			memcpy(list + pos, ", ", 2);
+			pos += 2;
+		}
+		memcpy(list + pos, json_string_value(v), n);
+		pos += n;
+		list[pos] = '\0';
+	}
+	print_value(out, "  agencies:   ", list);
+	format_time((int64_t)json_integer_value(json_object_get(e, "issued_at")), when);
+	fprintf(out, "  issued:     %s\n", when);
+	format_time(exp, when);
+	if (exp <= now) {
+		(void)snprintf(clean, sizeof(clean), "%s (expired)", when);
+	} else {
+		(void)snprintf(clean, sizeof(clean), "%s (valid, %lld min %lld s left)", when,
+			       (long long)((exp - now) / SECONDS_PER_MINUTE),
+			       (long long)((exp - now) % SECONDS_PER_MINUTE));
+	}
+	fprintf(out, "  expires:    %s\n", clean);
+}
+
+int oc_ccache_show(const json_t *root, const char *path, int64_t now, FILE *out)
+{
+	const char **keys = NULL;
+	const json_t *tokens, *e;
+	const char *key;
+	size_t n = 0, i;
+	int r = ONECARD_ERR_NOMEM;
+
+	tokens = json_object_get(root, "tokens");
+	print_value(out, "Credential cache: ", path);
+	print_value(out, "authd: ", json_string_value(json_object_get(root, "authd")));
+	print_value(out, "origin: ", json_string_value(json_object_get(root, "origin")));
+	fprintf(out, "session: %s\n",
+		json_is_object(json_object_get(root, "session")) ? "present" : "none");
+	if (json_object_size(tokens) == 0) {
+		fprintf(out, "\n(no tokens)\n");
+		r = ONECARD_OK;
+		goto out;
+	}
+	/* Sorted, so that the listing does not depend on the file's order. */
+	keys = calloc(json_object_size(tokens), sizeof(*keys));
+	if (keys == NULL) {
+		goto out;
+	}
+	json_object_foreach ((json_t *)tokens, key, e) {
+		keys[n++] = key;
+	}
+	qsort(keys, n, sizeof(*keys), compare_keys);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "\n");
+		show_entry(out, keys[i], json_object_get(tokens, keys[i]), now);
+	}
+	r = ONECARD_OK;
+out:
+	free(keys);
+	if (r == ONECARD_OK && (fflush(out) != 0 || ferror(out))) {
+		r = ONECARD_ERR_IO;
+	}
+	return r;
+}

@@ -1,0 +1,479 @@
+/*
+ * The JSON bodies of docs/authd.md, built and parsed (login.h). Parsing
+ * reads like the contract: each member named, typed and bounded; anything
+ * else in an answer is ignored, but a member that is there must be right.
+ * jansson through lib/json_strict.h: duplicate members are refused.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <onecard/error.h>
+
+#include "b64url.h"
+#include "json_strict.h"
+#include "login.h"
+
+#define JWS_SEGMENTS 3u
+#define B64_LEN(n)   (4u * (((n) + 2u) / 3u)) /* standard base64 of n bytes, padded */
+#define DER_MAX	     (64u * 1024u)	      /* bytes of one certificate we send */
+
+void oc_login_proofs_clear(struct oc_login_proof *proofs, size_t n)
+{
+	size_t i;
+
+	if (proofs == NULL) {
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		OPENSSL_free(proofs[i].der);
+		OPENSSL_cleanse(&proofs[i], sizeof(proofs[i]));
+	}
+}
+
+const char *oc_login_alg_name(enum oc_proof_alg alg)
+{
+	switch (alg) {
+	case OC_PROOF_ES256:
+		return "ES256";
+	case OC_PROOF_RS256:
+		return "RS256";
+	case OC_PROOF_PS256:
+		return "PS256";
+	case OC_PROOF_SM2_SM3:
+		return "SM2-SM3";
+	default:
+		return NULL;
+	}
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+int oc_login_challenge_request(const char *audience, char **body)
+{
+	json_t *o = NULL;
+	int r = ONECARD_ERR_NOMEM;
+
+	*body = NULL;
+	if (!oc_login_audience_ok(audience)) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	o = json_object();
+	if (o == NULL || json_object_set_new(o, "audience", json_string(audience)) != 0) {
+		goto out;
+	}
+	r = oc_json_dump(o, 0, body);
+out:
+	json_decref(o);
+	return r;
+}
+
+/* One proof object: {"x5c": [base64 DER], "alg": ALG, "sig": base64url}. */
+static json_t *proof_object(const struct oc_login_proof *p)
+{
+	json_t *o = NULL, *x5c = NULL, *result = NULL;
+	unsigned char *b64 = NULL;
+	char *sig = NULL;
+	const char *alg = oc_login_alg_name(p->alg);
+
+	if (alg == NULL || p->der == NULL || p->der_len == 0 || p->der_len > DER_MAX ||
+	    p->sig_len == 0 || p->sig_len > sizeof(p->sig)) {
+		goto out;
+	}
+	b64 = malloc(B64_LEN(p->der_len) + 1u);
+	if (b64 == NULL) {
+		goto out;
+	}
+	if (EVP_EncodeBlock(b64, p->der, (int)p->der_len) != (int)B64_LEN(p->der_len)) {
+		goto out;
+	}
+	if (oc_b64url_encode_alloc(p->sig, p->sig_len, &sig) != ONECARD_OK) {
+		goto out;
+	}
+	o = json_object();
+	x5c = json_array();
+	if (o == NULL || x5c == NULL ||
+	    json_array_append_new(x5c, json_string((const char *)b64)) != 0 ||
+	    json_object_set(o, "x5c", x5c) != 0 ||
+	    json_object_set_new(o, "alg", json_string(alg)) != 0 ||
+	    json_object_set_new(o, "sig", json_string(sig)) != 0) {
+		goto out;
+	}
+	result = o;
+	o = NULL;
+out:
+	json_decref(o);
+	json_decref(x5c);
+	free(b64);
+	free(sig);
+	return result;
+}
+
+int oc_login_request_build(const char *challenge, const struct oc_login_proof *proofs, size_t n,
+			   char **body)
+{
+	json_t *o = NULL, *list = NULL, *p;
+	size_t i, len;
+	int r = ONECARD_ERR_INVALID_ARG;
+
+	*body = NULL;
+	if (challenge == NULL || proofs == NULL) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	len = strnlen(challenge, OC_CHALLENGE_TEXT_MAX + 1);
+	if (len == 0 || len > OC_CHALLENGE_TEXT_MAX) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	if (n == 0 || n > OC_LOGIN_PROOFS_MAX) {
+		return n == 0 ? ONECARD_ERR_INVALID_ARG : ONECARD_ERR_TOO_LARGE;
+	}
+	o = json_object();
+	list = json_array();
+	if (o == NULL || list == NULL) {
+		r = ONECARD_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		p = proof_object(&proofs[i]);
+		if (p == NULL) {
+			r = ONECARD_ERR_INVALID_ARG;
+			goto out;
+		}
+		if (json_array_append_new(list, p) != 0) {
+			r = ONECARD_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if (json_object_set_new(o, "challenge", json_stringn(challenge, len)) != 0 ||
+	    json_object_set(o, "proofs", list) != 0) {
+		r = ONECARD_ERR_NOMEM;
+		goto out;
+	}
+	r = oc_json_dump(o, 0, body);
+out:
+	json_decref(list);
+	json_decref(o);
+	return r;
+}
+
+/* ---- answers ------------------------------------------------------------- */
+
+/* A string member of 1..max bytes: returns it borrowed, or NULL (absent,
+ * not a string, empty or too long). */
+static const char *bounded_string(const json_t *o, const char *name, size_t max, size_t *len)
+{
+	const char *s = oc_json_get_string(o, name, len);
+
+	if (s == NULL || *len == 0 || *len > max) {
+		return NULL;
+	}
+	return s;
+}
+
+/* Copies a bounded string member into out[max + 1]. */
+static int copy_member(const json_t *o, const char *name, char *out, size_t max)
+{
+	size_t len = 0;
+	const char *s = bounded_string(o, name, max, &len);
+
+	if (s == NULL) {
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return ONECARD_OK;
+}
+
+int oc_login_challenge_parse(const char *body, size_t len, const char *audience,
+			     struct oc_login_challenge *out, const char **why)
+{
+	json_t *root = NULL, *v;
+	const char *s;
+	size_t n = 0;
+	int r = ONECARD_ERR_BAD_FORMAT;
+
+	memset(out, 0, sizeof(*out));
+	*why = "the challenge answer is not a JSON object";
+	if (body == NULL || oc_json_parse_object(body, len, &root) != ONECARD_OK) {
+		goto out;
+	}
+	s = oc_json_get_string(root, "challenge", &n);
+	if (s == NULL || n == 0) {
+		*why = "the challenge answer has no \"challenge\" string";
+		goto out;
+	}
+	if (n > OC_CHALLENGE_TEXT_MAX) {
+		*why = "the challenge is longer than a challenge can be";
+		goto out;
+	}
+	if (oc_b64url_decode_public(s, n, out->wire, sizeof(out->wire), &out->wire_len) !=
+		    ONECARD_OK ||
+	    out->wire_len == 0) {
+		*why = "the challenge is not strict base64url";
+		goto out;
+	}
+	memcpy(out->text, s, n);
+	out->text[n] = '\0';
+	out->text_len = n;
+	v = json_object_get(root, "audience");
+	if (v != NULL && (!json_is_string(v) || audience == NULL ||
+			  strcmp(json_string_value(v), audience) != 0)) {
+		*why = "the challenge answer names another audience";
+		goto out;
+	}
+	v = json_object_get(root, "context");
+	if (v != NULL &&
+	    (!json_is_string(v) || strcmp(json_string_value(v), OC_LOGIN_CONTEXT) != 0)) {
+		*why = "authd speaks another proof context than onecard-login-v1";
+		goto out;
+	}
+	v = json_object_get(root, "origin");
+	if (v != NULL) {
+		if (copy_member(root, "origin", out->origin, OC_CHALLENGE_ORIGIN_MAX) !=
+		    ONECARD_OK) {
+			*why = "the challenge answer has a bad \"origin\"";
+			goto out;
+		}
+	}
+	v = json_object_get(root, "expires_at");
+	if (v != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+			*why = "the challenge answer has a bad \"expires_at\"";
+			goto out;
+		}
+		out->expires_at = (int64_t)json_integer_value(v);
+	}
+	*why = "";
+	r = ONECARD_OK;
+out:
+	if (r != ONECARD_OK) {
+		memset(out, 0, sizeof(*out));
+	}
+	json_decref(root);
+	return r;
+}
+
+void oc_login_token_clear(struct oc_login_token *t)
+{
+	if (t == NULL) {
+		return;
+	}
+	if (t->access_token != NULL) {
+		OPENSSL_cleanse(t->access_token, strlen(t->access_token));
+		free(t->access_token);
+	}
+	json_decref(t->agencies);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Three non-empty segments of base64url characters, separated by dots. */
+static bool is_jws_compact(const char *s, size_t n)
+{
+	size_t i, dots = 0, seg = 0;
+	char c;
+
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		if (c == '.') {
+			if (seg == 0) {
+				return false;
+			}
+			dots++;
+			seg = 0;
+			continue;
+		}
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_')) {
+			return false;
+		}
+		seg++;
+	}
+	return dots == JWS_SEGMENTS - 1u && seg > 0;
+}
+
+/* "agencies": 1..OC_LOGIN_AGENCIES_MAX strings of 1..OC_LOGIN_FIELD_MAX. */
+static bool agencies_ok(const json_t *a)
+{
+	const json_t *v;
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > OC_LOGIN_AGENCIES_MAX) {
+		return false;
+	}
+	json_array_foreach (a, i, v) {
+		if (!json_is_string(v) || json_string_length(v) == 0 ||
+		    json_string_length(v) > OC_LOGIN_FIELD_MAX) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int oc_login_token_parse(const char *body, size_t len, const char *audience,
+			 struct oc_login_token *out, const char **why)
+{
+	json_t *root = NULL, *v;
+	const char *s;
+	size_t n = 0;
+	int r = ONECARD_ERR_BAD_FORMAT;
+
+	memset(out, 0, sizeof(*out));
+	*why = "the login answer is not a JSON object";
+	if (body == NULL || oc_json_parse_object(body, len, &root) != ONECARD_OK) {
+		goto out;
+	}
+	s = bounded_string(root, "access_token", OC_LOGIN_TOKEN_MAX, &n);
+	if (s == NULL || !is_jws_compact(s, n)) {
+		*why = "the login answer has no access token of JWS compact form";
+		goto out;
+	}
+	s = oc_json_get_string(root, "token_type", NULL);
+	if (s == NULL || strcasecmp(s, "Bearer") != 0) {
+		*why = "the login answer's token_type is not Bearer";
+		goto out;
+	}
+	v = json_object_get(root, "expires_in");
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > OC_LOGIN_LIFETIME_MAX) {
+		*why = "the login answer's expires_in is not 1 to 86400 seconds";
+		goto out;
+	}
+	out->expires_in = (int64_t)json_integer_value(v);
+	if (copy_member(root, "sub", out->sub, OC_LOGIN_FIELD_MAX) != ONECARD_OK ||
+	    copy_member(root, "ent", out->ent, OC_LOGIN_FIELD_MAX) != ONECARD_OK ||
+	    copy_member(root, "card", out->card, OC_LOGIN_FIELD_MAX) != ONECARD_OK) {
+		*why = "the login answer lacks sub, ent or card";
+		goto out;
+	}
+	if (copy_member(root, "audience", out->audience, OC_LOGIN_AUDIENCE_MAX) != ONECARD_OK ||
+	    audience == NULL || strcmp(out->audience, audience) != 0) {
+		*why = "the login answer names another audience";
+		goto out;
+	}
+	v = json_object_get(root, "agencies");
+	if (!agencies_ok(v)) {
+		*why = "the login answer's agencies are not a list of agency ids";
+		goto out;
+	}
+	out->agencies = json_incref(v);
+	s = oc_json_get_string(root, "access_token", &n);
+	out->access_token = malloc(n + 1);
+	if (out->access_token == NULL) {
+		r = ONECARD_ERR_NOMEM;
+		*why = "out of memory";
+		goto out;
+	}
+	memcpy(out->access_token, s, n);
+	out->access_token[n] = '\0';
+	*why = "";
+	r = ONECARD_OK;
+out:
+	if (r != ONECARD_OK) {
+		oc_login_token_clear(out);
+	}
+	json_decref(root);
+	return r;
+}
+
+int oc_login_error_parse(const char *body, size_t len, struct oc_login_error *out)
+{
+	json_t *root = NULL, *v;
+	const char *s;
+	size_t n = 0, i;
+	int r = ONECARD_ERR_BAD_FORMAT;
+
+	memset(out, 0, sizeof(*out));
+	if (body == NULL || oc_json_parse_object(body, len, &root) != ONECARD_OK) {
+		goto out;
+	}
+	s = bounded_string(root, "error", OC_LOGIN_ERROR_CODE_MAX, &n);
+	if (s == NULL) {
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '_')) {
+			goto out;
+		}
+	}
+	memcpy(out->code, s, n);
+	out->code[n] = '\0';
+	v = json_object_get(root, "error_description");
+	if (v != NULL) {
+		if (!json_is_string(v) || json_string_length(v) > OC_LOGIN_ERROR_DESC_MAX) {
+			goto out;
+		}
+		memcpy(out->description, json_string_value(v), json_string_length(v));
+		out->description[json_string_length(v)] = '\0';
+	}
+	r = ONECARD_OK;
+out:
+	if (r != ONECARD_OK) {
+		memset(out, 0, sizeof(*out));
+	}
+	json_decref(root);
+	return r;
+}
+
+/* ---- exit classes -------------------------------------------------------- */
+
+/* docs/authd.md "Error codes", by class. */
+static const struct {
+	const char *code;
+	int exit_code;
+} error_classes[] = {
+	{"invalid_request", OC_LOGIN_EXIT_REFUSED},
+	{"request_too_large", OC_LOGIN_EXIT_REFUSED},
+	{"invalid_target", OC_LOGIN_EXIT_REFUSED},
+	{"challenge_invalid", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"challenge_expired", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"challenge_replayed", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"proof_invalid", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"cert_untrusted", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"cert_expired", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"cert_revoked", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"cert_status_unknown", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"crl_stale", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"cert_invalid", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"cert_unknown", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"card_mismatch", OC_LOGIN_EXIT_AUTH_FAILED},
+	{"card_suspended", OC_LOGIN_EXIT_DENIED},
+	{"person_suspended", OC_LOGIN_EXIT_DENIED},
+	{"enterprise_suspended", OC_LOGIN_EXIT_DENIED},
+	{"access_denied", OC_LOGIN_EXIT_DENIED},
+	{"database_unavailable", OC_LOGIN_EXIT_UNAVAILABLE},
+	{"directory_unavailable", OC_LOGIN_EXIT_UNAVAILABLE},
+	{"internal", OC_LOGIN_EXIT_UNAVAILABLE},
+};
+
+int oc_login_exit_for_error(const char *code, long http_status)
+{
+	size_t i;
+
+	for (i = 0; code != NULL && i < sizeof(error_classes) / sizeof(error_classes[0]); i++) {
+		if (strcmp(code, error_classes[i].code) == 0) {
+			return error_classes[i].exit_code;
+		}
+	}
+	switch (http_status) {
+	case 400:
+	case 413:
+	case 415:
+		return OC_LOGIN_EXIT_REFUSED;
+	case 401:
+		return OC_LOGIN_EXIT_AUTH_FAILED;
+	case 403:
+		return OC_LOGIN_EXIT_DENIED;
+	case 500:
+	case 502:
+	case 503:
+	case 504:
+		return OC_LOGIN_EXIT_UNAVAILABLE;
+	default:
+		return OC_LOGIN_EXIT_BAD_ANSWER;
+	}
+}

@@ -291,6 +291,27 @@ wait_for "instance 2 signs with the new key" 15 signs_with "$URL2" "$new_kid" &&
 expect_eq "after a rotation both serve the same JWKS" "$(curl -fsS "$URL/.well-known/jwks.json")" "$(curl -fsS "$URL2/.well-known/jwks.json")"
 expect_grep "the old key is still published" "$(sed -n 's/.*"kid":"\([^"]*\)".*/\1/p' <<<"$(base64 -d <<<"$(cut -d. -f1 <"$WORK/token" | tr '_-' '/+')==" 2>/dev/null)")" <(curl -fsS "$URL2/.well-known/jwks.json")
 
+# X12: a client cannot make authd build long paths.
+cat "$HOME_CA/ca.pem" "$HOME_CA/ca.pem" "$HOME_CA/ca.pem" "$HOME_CA/ca.pem" >"$WORK/four-cas.pem"
+login_case "x5c with more than 4 certificates (X12)" 400 invalid_request --proof "${A[0]}" --chain "$WORK/four-cas.pem"
+
+# ---- the program ------------------------------------------------------------
+
+AUTHD=$BUILD/authd/server/onecard-authd
+CONF=$DEV/authd/authd/authd.conf
+"$AUTHD" --config "$CONF" --check-config >/dev/null 2>"$WORK/err"
+expect_eq "--check-config on the running configuration: exit 0" 0 "$?"
+"$AUTHD" >/dev/null 2>&1
+expect_eq "no --config: exit 2" 2 "$?"
+sed 's/^token = .*/token = { max_lifetime = 99999; };/' "$CONF" >"$WORK/bad.conf"
+"$AUTHD" --config "$WORK/bad.conf" --check-config >/dev/null 2>"$WORK/err"
+expect_eq "a bad setting: exit 3" 3 "$?"
+expect_grep "a bad setting: FILE:LINE: what is wrong" "bad.conf:[0-9]+: \"max_lifetime\" must be 30..3600" "$WORK/err"
+sed 's#^policy = .*#policy = "/nonexistent/policy.conf";#' "$CONF" >"$WORK/bad2.conf"
+"$AUTHD" --config "$WORK/bad2.conf" --check-config >/dev/null 2>"$WORK/err"
+expect_eq "a missing policy file: exit 3" 3 "$?"
+expect_grep "a missing policy file: named" "/nonexistent/policy.conf" "$WORK/err"
+
 # ---- services away and back -------------------------------------------------
 
 slapd_down

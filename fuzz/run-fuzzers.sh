@@ -35,15 +35,22 @@ declare -A target_bin=(
 	[token]=fuzz/fuzz_token [jwks]=fuzz/fuzz_jwks [b64url]=fuzz/fuzz_b64url
 	[claims]=fuzz/fuzz_claims [policy]=policy/fuzz_policy [p11uri]=pkcs11/fuzz_uri
 	[challenge]=authd/challenge/fuzz_challenge
+	[login_request]=fuzz/fuzz_login_request
+	[cert_ingest]=fuzz/fuzz_cert_ingest
+	[keys_manifest]=authd/keys/fuzz_keys_manifest [login_client]=pkcs11/login/fuzz_login
 )
 declare -A target_corpus=(
 	[token]=fuzz/corpus/token [jwks]=fuzz/corpus/jwks [b64url]=fuzz/corpus/b64url
 	[claims]=fuzz/corpus/claims [policy]=policy/corpus [p11uri]=pkcs11/corpus/uri
 	[challenge]=authd/challenge/corpus
+	[login_request]=authd/server/corpus/login_request
+	[cert_ingest]=authd/server/corpus/cert_ingest
+	[keys_manifest]=authd/keys/corpus [login_client]=pkcs11/login/corpus
 )
 declare -A target_dict=([policy]=policy/fuzz_policy.dict)
 if [[ ${#targets[@]} -eq 0 ]]; then
-	targets=(token jwks b64url claims policy p11uri challenge)
+	targets=(token jwks b64url claims policy p11uri challenge login_request cert_ingest
+		keys_manifest login_client)
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/onecard-fuzz.XXXXXX")

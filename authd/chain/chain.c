@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -52,6 +53,7 @@ static const char *const reason_strings[] = {
 	[OC_CHAIN_LEAF_IS_CA] = "certificate invalid: card certificate is not an end entity",
 	[OC_CHAIN_LEAF_NO_CLIENT_AUTH] = "certificate invalid: no clientAuth extended key usage",
 	[OC_CHAIN_LEAF_NO_DIGITAL_SIGNATURE] = "certificate invalid: no digitalSignature key usage",
+	[OC_CHAIN_BAD_SERIAL] = "certificate invalid: serial number is zero or negative",
 	[OC_CHAIN_WEAK_KEY] = "certificate invalid: key type or size not allowed",
 	[OC_CHAIN_WEAK_ALGORITHM] = "certificate invalid: weak signature algorithm",
 	[OC_CHAIN_TOO_MANY_CERTS] = "certificate invalid: too many certificates presented",
@@ -611,6 +613,17 @@ static int leaf_key_ok(X509 *leaf)
 	return 0;
 }
 
+/* 1 when the certificate's serial number is greater than zero. */
+static int serial_positive(X509 *x)
+{
+	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
+	BIGNUM *bn = sn != NULL ? ASN1_INTEGER_to_BN(sn, NULL) : NULL;
+	int ok = bn != NULL && !BN_is_zero(bn) && !BN_is_negative(bn);
+
+	BN_free(bn);
+	return ok;
+}
+
 /* onecard's rules on top of RFC 5280; returns the first broken one. */
 static enum oc_chain_reason extra_checks(STACK_OF(X509) * chain, const struct oc_chain_params *p,
 					 int *depth)
@@ -640,6 +653,11 @@ static enum oc_chain_reason extra_checks(STACK_OF(X509) * chain, const struct oc
 	}
 	if (!leaf_key_ok(leaf)) {
 		return OC_CHAIN_WEAK_KEY;
+	}
+	/* RFC 5280 4.1.2.2: a positive integer. Zero is a common CA bug (and a
+	 * collision waiting to happen in a CRL); negatives pass parsing. */
+	if (p->require_client_auth && !serial_positive(leaf)) {
+		return OC_CHAIN_BAD_SERIAL;
 	}
 	for (i = 0; i < n; i++) {
 		X509 *c = sk_X509_value(chain, i);

@@ -65,6 +65,7 @@ enum oc_chain_reason {
 	OC_CHAIN_WEAK_KEY,		    /* key type or size not acceptable */
 	OC_CHAIN_WEAK_ALGORITHM,	    /* SHA-1 or MD5 signature in the path */
 	OC_CHAIN_TOO_MANY_CERTS,	    /* more presented certificates than allowed */
+	OC_CHAIN_BAD_SERIAL,		    /* card certificate serial zero or negative (X11) */
 };
 
 /* What the leaf's basicConstraints must say. */

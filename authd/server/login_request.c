@@ -39,7 +39,7 @@ static int decode_std_b64(const char *in, size_t len, unsigned char **out, size_
 {
 	char *url = NULL;
 	unsigned char *buf = NULL;
-	size_t i, n = len, cap;
+	size_t i, n = len, cap, der_len = 0;
 	int r = ONECARD_ERR_BAD_FORMAT;
 
 	*out = NULL;
@@ -69,12 +69,15 @@ static int decode_std_b64(const char *in, size_t len, unsigned char **out, size_
 		url[i] = c == '+' ? '-' : c == '/' ? '_' : c;
 	}
 	url[n] = '\0';
-	r = oc_b64url_decode_public(url, n, buf, cap, out_len);
-	if (r != ONECARD_OK) {
+	r = oc_b64url_decode_public(url, n, buf, cap, &der_len);
+	/* DER_B64_MAX rounds up to whole 4-character groups: up to two bytes
+	 * over AUTHD_CERT_DER_MAX would decode. */
+	if (r != ONECARD_OK || der_len > AUTHD_CERT_DER_MAX) {
 		r = ONECARD_ERR_BAD_FORMAT;
 		goto out;
 	}
 	*out = buf;
+	*out_len = der_len;
 	buf = NULL;
 out:
 	free(url);

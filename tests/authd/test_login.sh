@@ -206,6 +206,7 @@ xcase "explicit-curve key (X9)" cert_invalid --key-type ec-explicit
 xcase "no agency policy OID (profile)" cert_invalid --policy-oid none
 xcase "another agency's policy OID (profile)" cert_invalid --policy-oid 1.2.3.4
 xcase "negative serial (X11)" cert_invalid --serial -01
+xcase "serial number zero (X11)" cert_invalid --serial 00
 xcase "valid profile but on no card (P7: same subject, new key)" cert_unknown --profile customs
 # X1: an end entity issued by a card certificate acting as a CA.
 if "$MKCERT" cert --ca-cert "$A_CUSTOMS_CERT" --ca-key "$A_CUSTOMS_KEY" --policy "$SRC/policies/onecard.conf" \

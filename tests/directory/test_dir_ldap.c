@@ -405,6 +405,345 @@ static void suspend_and_activate(void **state)
 	enr_free(&e);
 }
 
+/* ---- the login lookup (oc_dir_find_login) ---------------------------------- */
+
+static const struct oc_dir_login zero_login;
+
+/* The hashes of e's certificates in the order order[0..n) (NULL: as enrolled). */
+static void login_hashes(const struct enr *e, const size_t *order, size_t n,
+			 const char *out[OC_DIR_CERTS_MAX])
+{
+	size_t i;
+
+	assert_true(n <= OC_DIR_CERTS_MAX);
+	for (i = 0; i < n; i++) {
+		out[i] = e->certs[order != NULL ? order[i] : i].sha256;
+	}
+}
+
+/* oc_dir_find_login() into *l (filled with garbage first, to see it cleared). */
+static int find_login(const char *const *hashes, size_t n, struct oc_dir_login *l, size_t *missing)
+{
+	memset(l, 0x55, sizeof(*l));
+	*missing = 99;
+	return oc_dir_find_login(dir, hashes, n, l, missing);
+}
+
+/* A failed lookup: *l zeroed (fails closed: nothing is active). */
+static void assert_login_cleared(const struct oc_dir_login *l)
+{
+	assert_memory_equal(l, &zero_login, sizeof(*l));
+	assert_false(oc_dir_login_active(l));
+}
+
+/* Card, holder and enterprise are e's, all active; agencies past n empty. */
+static void check_login(const struct oc_dir_login *l, const struct enr *e, size_t n)
+{
+	size_t i;
+
+	assert_string_equal(l->card.id, e->card_id);
+	assert_string_equal(l->card.holder, e->person_id);
+	assert_int_equal(l->card.status, OC_DIR_STATUS_ACTIVE);
+	assert_string_equal(l->person.id, e->person_id);
+	assert_string_equal(l->person.name, e->person.name);
+	assert_string_equal(l->person.enterprise_uscc, e->uscc);
+	assert_int_equal(l->person.status, OC_DIR_STATUS_ACTIVE);
+	assert_string_equal(l->enterprise.uscc, e->uscc);
+	assert_string_equal(l->enterprise.name, e->ent.name);
+	assert_int_equal(l->enterprise.status, OC_DIR_STATUS_ACTIVE);
+	assert_true(oc_dir_login_active(l));
+	for (i = n; i < OC_DIR_CERTS_MAX; i++) {
+		assert_string_equal(l->agency[i], "");
+	}
+}
+
+static void login_one_certificate(void **state)
+{
+	struct enr e;
+	struct oc_dir_login l;
+	const char *h[OC_DIR_CERTS_MAX];
+	size_t missing;
+
+	(void)state;
+	enr_new(&e, "Login One Co., Ltd.", "陈一");
+	enr_certs(&e, 1);
+	enroll_ok(&e);
+	login_hashes(&e, NULL, 1, h);
+	assert_int_equal(find_login(h, 1, &l, &missing), ONECARD_OK);
+	check_login(&l, &e, 1);
+	assert_string_equal(l.agency[0], "customs");
+	assert_int_equal(missing, 0);
+	enr_free(&e);
+}
+
+static void login_four_certificates_of_one_card(void **state)
+{
+	static const size_t order[N_AGENCIES] = {2, 0, 3, 1};
+	static const size_t two[2] = {3, 1};
+	struct enr e;
+	struct oc_dir_login l;
+	const char *h[OC_DIR_CERTS_MAX];
+	size_t i, missing;
+
+	(void)state;
+	enr_new(&e, "Login Four Co., Ltd.", "陈四");
+	enroll_ok(&e);
+	/* Agencies come back at the index of their hash, whatever the order. */
+	login_hashes(&e, order, N_AGENCIES, h);
+	assert_int_equal(find_login(h, N_AGENCIES, &l, &missing), ONECARD_OK);
+	check_login(&l, &e, N_AGENCIES);
+	for (i = 0; i < N_AGENCIES; i++) {
+		assert_string_equal(l.agency[i], agencies[order[i]]);
+		assert_string_equal(l.agency[i], e.certs[order[i]].agency);
+	}
+	/* Some of a card's certificates are a login too. */
+	login_hashes(&e, two, 2, h);
+	assert_int_equal(find_login(h, 2, &l, &missing), ONECARD_OK);
+	check_login(&l, &e, 2);
+	assert_string_equal(l.agency[0], "border");
+	assert_string_equal(l.agency[1], "inspection-quarantine");
+	enr_free(&e);
+}
+
+/* OC_DIR_CERTS_MAX certificates on one card: the most one lookup takes. */
+static void login_most_certificates(void **state)
+{
+	char names[OC_DIR_CERTS_MAX][16];
+	struct enr e;
+	struct oc_dir_login l;
+	struct tleaf spec;
+	const char *h[OC_DIR_CERTS_MAX];
+	size_t i, missing;
+
+	(void)state;
+	enr_new(&e, "Login Sixteen Co., Ltd.", "陈十六");
+	enr_free(&e);
+	memset(&spec, 0, sizeof(spec));
+	spec.uid = e.person_id;
+	spec.org_id = e.uscc;
+	spec.cn = "陈十六";
+	for (i = 0; i < OC_DIR_CERTS_MAX; i++) {
+		(void)snprintf(names[i], sizeof(names[i]), "agency-%zu", i + 1);
+		spec.ou = names[i];
+		tleaf_cert(&ca, &spec, &e.certs[i]);
+	}
+	e.n = OC_DIR_CERTS_MAX;
+	enroll_ok(&e);
+	login_hashes(&e, NULL, OC_DIR_CERTS_MAX, h);
+	assert_int_equal(find_login(h, OC_DIR_CERTS_MAX, &l, &missing), ONECARD_OK);
+	check_login(&l, &e, OC_DIR_CERTS_MAX);
+	for (i = 0; i < OC_DIR_CERTS_MAX; i++) {
+		assert_string_equal(l.agency[i], names[i]);
+	}
+	enr_free(&e);
+}
+
+static void login_certificate_on_no_card(void **state)
+{
+	struct enr e;
+	struct oc_dir_cert stray;
+	struct oc_dir_login l;
+	struct tleaf spec = {NULL, 0, "tax", NULL, NULL, NULL, NULL, "x"};
+	const char *h[OC_DIR_CERTS_MAX];
+	size_t missing;
+
+	(void)state;
+	enr_new(&e, "Login Missing Co., Ltd.", "陈缺");
+	enroll_ok(&e);
+	tleaf_cert(&ca, &spec, &stray); /* issued, never enrolled */
+	login_hashes(&e, NULL, N_AGENCIES, h);
+	h[2] = stray.sha256;
+	assert_int_equal(find_login(h, N_AGENCIES, &l, &missing), ONECARD_ERR_NOT_FOUND);
+	assert_int_equal(missing, 2);
+	assert_login_cleared(&l);
+	/* First, last, alone. */
+	login_hashes(&e, NULL, N_AGENCIES, h);
+	h[0] = stray.sha256;
+	assert_int_equal(find_login(h, N_AGENCIES, &l, &missing), ONECARD_ERR_NOT_FOUND);
+	assert_int_equal(missing, 0);
+	login_hashes(&e, NULL, N_AGENCIES, h);
+	h[N_AGENCIES] = stray.sha256;
+	assert_int_equal(find_login(h, N_AGENCIES + 1, &l, &missing), ONECARD_ERR_NOT_FOUND);
+	assert_int_equal(missing, N_AGENCIES);
+	assert_login_cleared(&l);
+	h[0] = stray.sha256;
+	assert_int_equal(find_login(h, 1, &l, &missing), ONECARD_ERR_NOT_FOUND);
+	assert_int_equal(missing, 0);
+	assert_login_cleared(&l);
+	oc_dir_cert_clear(&stray);
+	enr_free(&e);
+}
+
+static void login_certificates_of_two_cards(void **state)
+{
+	struct enr a, b, a2;
+	struct oc_dir_login l;
+	const char *h[OC_DIR_CERTS_MAX];
+	size_t missing;
+
+	(void)state;
+	enr_new(&a, "Login Card A Co., Ltd.", "陈甲");
+	enroll_ok(&a);
+	enr_new(&b, "Login Card B Co., Ltd.", "陈乙");
+	enroll_ok(&b);
+	h[0] = a.certs[0].sha256;
+	h[1] = b.certs[1].sha256;
+	assert_int_equal(find_login(h, 2, &l, &missing), ONECARD_ERR_MISMATCH);
+	assert_int_equal(missing, 0);
+	assert_login_cleared(&l);
+	/* Two cards of one person are still two cards. */
+	memset(&a2, 0, sizeof(a2));
+	memcpy(a2.uscc, a.uscc, sizeof(a.uscc));
+	memcpy(a2.person_id, a.person_id, sizeof(a.person_id));
+	tunique("card", a2.card_id, sizeof(a2.card_id));
+	tfill(&a2.ent, a2.uscc, "", &a2.person, a2.person_id, "", &a2.card, a2.card_id);
+	enr_certs(&a2, 2);
+	enroll_ok(&a2);
+	h[0] = a.certs[2].sha256;
+	h[1] = a2.certs[1].sha256;
+	assert_int_equal(find_login(h, 2, &l, &missing), ONECARD_ERR_MISMATCH);
+	assert_login_cleared(&l);
+	/* Each card alone is a login of the same person. */
+	assert_int_equal(find_login(&h[1], 1, &l, &missing), ONECARD_OK);
+	assert_string_equal(l.card.id, a2.card_id);
+	assert_string_equal(l.person.id, a.person_id);
+	enr_free(&a2);
+	enr_free(&b);
+	enr_free(&a);
+}
+
+static void login_refused_arguments(void **state)
+{
+	static const char inject[] = ")(objectClass=*";
+	struct enr e;
+	struct oc_dir_login l;
+	const char *h[OC_DIR_CERTS_MAX + 1];
+	char bad[OC_DIR_SHA256_HEX_LEN + 2];
+	char many[OC_DIR_CERTS_MAX + 1][OC_DIR_SHA256_HEX_LEN + 1];
+	size_t i, missing;
+
+	(void)state;
+	enr_new(&e, "Login Arguments Co., Ltd.", "陈参");
+	enroll_ok(&e);
+#define REFUSED(n)                                                                           \
+	do {                                                                                 \
+		assert_int_equal(find_login(h, (n), &l, &missing), ONECARD_ERR_INVALID_ARG); \
+		assert_int_equal(missing, 0);                                                \
+		assert_login_cleared(&l);                                                    \
+	} while (0)
+
+	/* The same hash twice, next to each other or apart. */
+	login_hashes(&e, NULL, N_AGENCIES, h);
+	h[3] = h[0];
+	REFUSED(N_AGENCIES);
+	h[3] = e.certs[3].sha256;
+	h[2] = h[1];
+	REFUSED(N_AGENCIES);
+	/* Malformed hashes: upper case, one short, one long, not hex, a
+	 * filter wildcard, an injection, empty, NULL. */
+	login_hashes(&e, NULL, N_AGENCIES, h);
+	h[1] = bad;
+	memcpy(bad, e.certs[1].sha256, sizeof(e.certs[1].sha256));
+	for (i = 0; i < OC_DIR_SHA256_HEX_LEN; i++) {
+		if (bad[i] >= 'a' && bad[i] <= 'f') {
+			bad[i] = (char)(bad[i] - 'a' + 'A');
+			break;
+		}
+	}
+	assert_true(i < OC_DIR_SHA256_HEX_LEN);
+	REFUSED(N_AGENCIES);
+	memcpy(bad, e.certs[1].sha256, sizeof(e.certs[1].sha256));
+	bad[OC_DIR_SHA256_HEX_LEN - 1] = '\0';
+	REFUSED(N_AGENCIES);
+	memcpy(bad, e.certs[1].sha256, sizeof(e.certs[1].sha256));
+	bad[OC_DIR_SHA256_HEX_LEN] = '0';
+	bad[OC_DIR_SHA256_HEX_LEN + 1] = '\0';
+	REFUSED(N_AGENCIES);
+	memcpy(bad, e.certs[1].sha256, sizeof(e.certs[1].sha256));
+	bad[10] = 'g';
+	REFUSED(N_AGENCIES);
+	bad[10] = '*';
+	REFUSED(N_AGENCIES);
+	(void)snprintf(bad, sizeof(bad), "%.*s%s", (int)(OC_DIR_SHA256_HEX_LEN - strlen(inject)),
+		       e.certs[1].sha256, inject);
+	assert_int_equal(strlen(bad), OC_DIR_SHA256_HEX_LEN);
+	REFUSED(N_AGENCIES);
+	bad[0] = '\0';
+	REFUSED(N_AGENCIES);
+	h[1] = NULL;
+	REFUSED(N_AGENCIES);
+	/* No hash; one more than a card holds (all distinct and well formed). */
+	login_hashes(&e, NULL, N_AGENCIES, h);
+	REFUSED(0);
+	for (i = 0; i < OC_DIR_CERTS_MAX + 1; i++) {
+		(void)snprintf(many[i], sizeof(many[i]), "%0*zx", (int)OC_DIR_SHA256_HEX_LEN, i);
+		h[i] = many[i];
+	}
+	REFUSED(OC_DIR_CERTS_MAX + 1);
+	/* ...while OC_DIR_CERTS_MAX of them is a lookup (on no card). */
+	assert_int_equal(find_login(h, OC_DIR_CERTS_MAX, &l, &missing), ONECARD_ERR_NOT_FOUND);
+	assert_int_equal(missing, 0);
+#undef REFUSED
+	/* NULL arguments. */
+	login_hashes(&e, NULL, 1, h);
+	assert_int_equal(oc_dir_find_login(NULL, h, 1, &l, &missing), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_dir_find_login(dir, NULL, 1, &l, &missing), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_dir_find_login(dir, h, 1, NULL, &missing), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_dir_find_login(dir, h, 1, &l, NULL), ONECARD_ERR_INVALID_ARG);
+	assert_false(oc_dir_login_active(NULL));
+	/* And the card is still found. */
+	assert_int_equal(find_login(h, 1, &l, &missing), ONECARD_OK);
+	check_login(&l, &e, 1);
+	enr_free(&e);
+}
+
+/* Statuses are the directory's at the time of the lookup, never cached. */
+static void login_suspensions(void **state)
+{
+	struct enr e;
+	struct oc_dir_login l;
+	const char *h[OC_DIR_CERTS_MAX];
+	size_t missing;
+
+	(void)state;
+	enr_new(&e, "Login Status Co., Ltd.", "陈停");
+	enroll_ok(&e);
+	login_hashes(&e, NULL, N_AGENCIES, h);
+
+	assert_int_equal(oc_dir_suspend_card(dir, e.card_id, "reported stolen"), ONECARD_OK);
+	assert_int_equal(find_login(h, N_AGENCIES, &l, &missing), ONECARD_OK);
+	assert_int_equal(l.card.status, OC_DIR_STATUS_SUSPENDED);
+	assert_string_equal(l.card.suspended_reason, "reported stolen");
+	assert_int_equal(l.person.status, OC_DIR_STATUS_ACTIVE);
+	assert_int_equal(l.enterprise.status, OC_DIR_STATUS_ACTIVE);
+	assert_false(oc_dir_login_active(&l));
+	assert_int_equal(oc_dir_activate_card(dir, e.card_id), ONECARD_OK);
+
+	assert_int_equal(oc_dir_suspend_person(dir, e.person_id, "on leave"), ONECARD_OK);
+	assert_int_equal(find_login(h, N_AGENCIES, &l, &missing), ONECARD_OK);
+	assert_int_equal(l.card.status, OC_DIR_STATUS_ACTIVE);
+	assert_int_equal(l.person.status, OC_DIR_STATUS_SUSPENDED);
+	assert_string_equal(l.person.suspended_reason, "on leave");
+	assert_int_equal(l.enterprise.status, OC_DIR_STATUS_ACTIVE);
+	assert_false(oc_dir_login_active(&l));
+	assert_int_equal(oc_dir_activate_person(dir, e.person_id), ONECARD_OK);
+
+	assert_int_equal(oc_dir_suspend_enterprise(dir, e.uscc, NULL), ONECARD_OK);
+	assert_int_equal(find_login(h, N_AGENCIES, &l, &missing), ONECARD_OK);
+	assert_int_equal(l.card.status, OC_DIR_STATUS_ACTIVE);
+	assert_int_equal(l.person.status, OC_DIR_STATUS_ACTIVE);
+	assert_int_equal(l.enterprise.status, OC_DIR_STATUS_SUSPENDED);
+	assert_false(oc_dir_login_active(&l));
+	assert_int_equal(oc_dir_activate_enterprise(dir, e.uscc), ONECARD_OK);
+
+	/* All active again: the login is too. */
+	assert_int_equal(find_login(h, N_AGENCIES, &l, &missing), ONECARD_OK);
+	check_login(&l, &e, N_AGENCIES);
+	assert_string_equal(l.card.suspended_reason, "");
+	assert_string_equal(l.person.suspended_reason, "");
+	enr_free(&e);
+}
+
 /* ---- refusals leave the directory as it was --------------------------------- */
 
 static void same_card_id_again(void **state)
@@ -880,6 +1219,13 @@ int main(void)
 		cmocka_unit_test(chinese_enterprise_name),
 		cmocka_unit_test(second_card_for_a_registered_person),
 		cmocka_unit_test(suspend_and_activate),
+		cmocka_unit_test(login_one_certificate),
+		cmocka_unit_test(login_four_certificates_of_one_card),
+		cmocka_unit_test(login_most_certificates),
+		cmocka_unit_test(login_certificate_on_no_card),
+		cmocka_unit_test(login_certificates_of_two_cards),
+		cmocka_unit_test(login_refused_arguments),
+		cmocka_unit_test(login_suspensions),
 		cmocka_unit_test(same_card_id_again),
 		cmocka_unit_test(person_of_another_enterprise),
 		cmocka_unit_test(refused_by_registered_entries),

@@ -2,7 +2,8 @@
  * Reconnecting. On a private set of dev services (never the shared
  * fixture: this test stops its slapd), one oc_dir handle lives through:
  *  - slapd stopped: every call fails with ONECARD_ERR_DIRECTORY (never
- *    NOT_FOUND: authd must not take "down" for "no such certificate");
+ *    NOT_FOUND: authd must not take "down" for "no such certificate"),
+ *    the login lookup (oc_dir_find_login) included;
  *  - slapd started again: the same handle works;
  *  - slapd restarted while the handle sat idle and connected: the next
  *    call finds the connection dead, reconnects once and succeeds.
@@ -132,6 +133,20 @@ static void sigpipe_untouched(void)
 	assert_int_equal(sigismember(&mask, SIGPIPE), 0);
 }
 
+/* The login lookup for one certificate; *l is filled with garbage first,
+ * to see it cleared on failure. */
+static int find_login(const struct oc_dir_cert *c, struct oc_dir_login *l)
+{
+	const char *h[1] = {c->sha256};
+	size_t missing = 99;
+	int r;
+
+	memset(l, 0x55, sizeof(*l));
+	r = oc_dir_find_login(dir, h, 1, l, &missing);
+	assert_int_equal(missing, 0);
+	return r;
+}
+
 static void survives_stop_and_start(void **state)
 {
 	struct oc_dir_enterprise ent;
@@ -139,6 +154,7 @@ static void survives_stop_and_start(void **state)
 	struct oc_dir_card card;
 	struct oc_dir_cert cert, other;
 	struct oc_dir_found found;
+	struct oc_dir_login login;
 	struct oc_dir_card_info *info = NULL;
 	struct tleaf spec = {NULL, 0, "customs", NULL, NULL, NULL, NULL, "x"};
 	enum oc_dir_refusal why = OC_DIR_REFUSED_NONE;
@@ -160,6 +176,10 @@ static void survives_stop_and_start(void **state)
 	assert_int_equal(found.card.status, OC_DIR_STATUS_UNKNOWN);
 	assert_string_not_equal(oc_dir_diagnostic(dir), "");
 	assert_int_equal(oc_dir_find_by_sha256(dir, cert.sha256, &found), ONECARD_ERR_DIRECTORY);
+	assert_int_equal(find_login(&cert, &login), ONECARD_ERR_DIRECTORY);
+	assert_int_equal(login.card.status, OC_DIR_STATUS_UNKNOWN);
+	assert_false(oc_dir_login_active(&login));
+	assert_string_not_equal(oc_dir_diagnostic(dir), "");
 	assert_int_equal(oc_dir_ping(dir), ONECARD_ERR_DIRECTORY);
 	assert_int_equal(oc_dir_get_card(dir, card_id, &info), ONECARD_ERR_DIRECTORY);
 	assert_null(info);
@@ -179,6 +199,9 @@ static void survives_stop_and_start(void **state)
 	assert_true(oc_dir_found_active(&found));
 	oc_dir_found_clear(&found);
 	assert_string_equal(oc_dir_diagnostic(dir), "");
+	assert_int_equal(find_login(&cert, &login), ONECARD_OK);
+	assert_string_equal(login.card.id, card_id);
+	assert_true(oc_dir_login_active(&login));
 
 	/* Restarted while idle and connected: the next call finds the
 	 * connection dead, reconnects once, and answers. */
@@ -187,6 +210,11 @@ static void survives_stop_and_start(void **state)
 	assert_int_equal(oc_dir_find_by_cert(dir, cert.issuer, cert.serial, &found), ONECARD_OK);
 	assert_string_equal(found.card.id, card_id);
 	oc_dir_found_clear(&found);
+	/* The login lookup, too. */
+	assert_int_equal(dev_services("stop"), 0);
+	assert_int_equal(dev_services("start"), 0);
+	assert_int_equal(find_login(&cert, &login), ONECARD_OK);
+	assert_string_equal(login.card.id, card_id);
 	/* A write after an idle restart, too. */
 	assert_int_equal(dev_services("stop"), 0);
 	assert_int_equal(dev_services("start"), 0);

@@ -451,6 +451,27 @@ static void unreachable(void **state)
 	assert_int_equal(oc_dir_find_by_cert(dir, "CN=x", "1", &found), ONECARD_ERR_DIRECTORY);
 	assert_int_equal(found.card.status, OC_DIR_STATUS_UNKNOWN);
 	assert_int_equal(oc_dir_ping(dir), ONECARD_ERR_DIRECTORY);
+	/* The login lookup: down is DIRECTORY; arguments it refuses are
+	 * refused before any I/O (else they too would come back as DIRECTORY). */
+	{
+		static const char sha[] =
+			"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+		const char *h[2] = {sha, sha};
+		struct oc_dir_login login;
+		size_t missing = 99;
+
+		assert_int_equal(oc_dir_find_login(dir, h, 1, &login, &missing),
+				 ONECARD_ERR_DIRECTORY);
+		assert_int_equal(missing, 0);
+		assert_int_equal(login.card.status, OC_DIR_STATUS_UNKNOWN);
+		assert_false(oc_dir_login_active(&login));
+		assert_int_equal(oc_dir_find_login(dir, h, 2, &login, &missing),
+				 ONECARD_ERR_INVALID_ARG);
+		assert_int_equal(oc_dir_find_login(dir, h, 0, &login, &missing),
+				 ONECARD_ERR_INVALID_ARG);
+		assert_int_equal(oc_dir_find_login(dir, h, OC_DIR_CERTS_MAX + 1, &login, &missing),
+				 ONECARD_ERR_INVALID_ARG);
+	}
 	oc_dir_free(dir);
 	assert_int_equal(oc_dir_open("ldapi://%2Fnonexistent%2Fonecard%2Fldapi",
 				     "dc=onecard,dc=test", "cn=admin,dc=onecard,dc=test", "pw", 2,

@@ -12,7 +12,9 @@
 # BUILD_DIR holds tests/authd/tools/mkcert (any build with the tests on):
 # the card certificates are made by mkcert, which links onecard-ca's own
 # code, so that the valid seeds are exactly what the CA issues. Every
-# file is new each run (fresh keys); the old ones are removed first.
+# file is new each run (fresh keys, thrown away); the old ones are removed
+# first. Each seed's verdict is listed in <name>.expect beside this script
+# (check_seeds.sh under ctest): a new seed needs its line there.
 #
 # The trust: four anchors (the card CA; a root over a sub CA in cas.pem;
 # a CA with no CRL; a CA whose only CRL is stale) and a CRL for each CA
@@ -176,8 +178,20 @@ done
 seed ok-maritime-x5c-ca ok-maritime.der card-ca.der
 seed ok-sub-customs-x5c-sub ok-sub-customs.der sub-ca.der
 seed ok-sub-customs-x5c-sub-root ok-sub-customs.der sub-ca.der root.der
-seed untrusted-x5c-other ok-customs-ec.der other-ca.der
+seed ok-x5c-unrelated-ca ok-customs-ec.der other-ca.der
 seed untrusted-x5c-own-ca untrusted.der other-ca.der
+# A presented copy of the sub CA whose notAfter cannot be read (a month
+# digit made '='): the path takes the store's copy, so the card is
+# accepted, but the verdict may not be cached (it holds no time).
+off=$(openssl asn1parse -inform DER -in sub-ca.der | awk '/UTCTIME|GENERALIZEDTIME/ { n++ } n == 2 { print $1 + 0; exit }')
+cp sub-ca.der badtime-sub-ca.der
+printf '=' | dd of=badtime-sub-ca.der bs=1 seek=$((off + 2 + 2)) conv=notrunc status=none
+seed ok-x5c-ca-bad-notafter ok-sub-customs.der badtime-sub-ca.der
+# X1: a card certificate acting as the CA of another.
+"$mkcert" cert --ca-cert ok-customs-ec.pem --ca-key ok-customs-ec.key --policy "$policy" \
+	--profile tax --new-key under-card.key --out under-card.pem
+openssl x509 -in under-card.pem -outform DER -out under-card.der
+seed leaf-under-card-cert under-card.der ok-customs-ec.der
 # Not one DER certificate, as the card's or as a CA's.
 head -c "$(($(stat -c %s ok-customs-ec.der) / 2))" ok-customs-ec.der >truncated.der
 seed truncated truncated.der
@@ -188,7 +202,8 @@ seed truncated truncated.der
 seed trailing-byte trailing.der
 cp ok-customs-ec.der badsig.der
 last=$(($(stat -c %s badsig.der) - 1))
-printf '\x5a' | dd of=badsig.der bs=1 seek="$last" conv=notrunc status=none
+byte $((0x$(tail -c 1 badsig.der | xxd -p) ^ 0xff)) |
+	dd of=badsig.der bs=1 seek="$last" conv=notrunc status=none
 seed bad-signature badsig.der
 seed pem-text ok-customs-ec.pem
 printf 'not a certificate' >garbage.der
@@ -261,14 +276,18 @@ edit bad-proofs-object ok-one-proof '.proofs = .proofs[0]'
 edit bad-x5c-empty ok-one-proof '.proofs[0].x5c = []'
 edit bad-x5c-string ok-one-proof '.proofs[0].x5c = .proofs[0].x5c[0]'
 edit bad-x5c-number ok-one-proof '.proofs[0].x5c = [42]'
-edit bad-x5c-urlsafe ok-one-proof '.proofs[0].x5c[0] |= (gsub("\\+"; "-") | gsub("/"; "_"))'
-edit bad-x5c-no-padding ok-x5c-with-ca '.proofs[0].x5c |= map(rtrimstr("=") | rtrimstr("="))'
+edit bad-x5c-urlsafe ok-one-proof '.proofs[0].x5c[0] |= (.[0:10] + "-" + .[11:])'
+edit bad-x5c-no-padding ok-one-proof '.proofs[0].x5c[0] = "AAAAAA"'
 edit bad-x5c-newlines ok-one-proof '.proofs[0].x5c[0] |= (.[0:64] + "\n" + .[64:])'
 edit bad-x5c-empty-string ok-one-proof '.proofs[0].x5c[0] = ""'
 edit bad-x5c-too-long ok-one-proof '.proofs[0].x5c[0] = ("A" * 21852)'
 edit bad-x5c-padding-only ok-one-proof '.proofs[0].x5c[0] = "===="'
+# AUTHD_CERT_DER_MAX (16384) bytes, and one more: login_request decodes
+# no DER, so zero bytes will do.
+edit ok-x5c-der-max ok-one-proof '.proofs[0].x5c[0] = ("A" * 21846 + "==")'
+edit bad-x5c-over-max ok-one-proof '.proofs[0].x5c[0] = ("A" * 21847 + "=")'
 edit bad-sig-padded ok-one-proof '.proofs[0].sig += "=="'
-edit bad-sig-std-alphabet ok-one-proof '.proofs[0].sig |= (gsub("-"; "+") | gsub("_"; "/"))'
+edit bad-sig-std-alphabet ok-one-proof '.proofs[0].sig |= ("+" + .[1:])'
 edit bad-sig-empty ok-one-proof '.proofs[0].sig = ""'
 edit bad-sig-number ok-one-proof '.proofs[0].sig = 7'
 edit bad-sig-tail-bits ok-one-proof '.proofs[0].sig = "AB"'

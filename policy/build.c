@@ -602,6 +602,11 @@ static int build_module(const struct ctx *c, const struct pc_node *list, size_t 
 		r = member_names(c, g, "acr", "a module", pol_acr_names, pol_acr_names_len, 0,
 				 "assurance level", &m->acr);
 	}
+	if (r == 0 && (m->acr & OC_ACR_PWD_OTP) != 0) {
+		/* A card login is the stronger level: a module that admits a
+		 * password and TOTP admits a card too (no card-less module). */
+		m->acr |= OC_ACR_CARD;
+	}
 	if (r == 0) {
 		r = build_module_agencies(c, g, m);
 	}

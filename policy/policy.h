@@ -72,7 +72,7 @@ typedef struct oc_profile {
 typedef struct oc_module {
 	const char *id;		     /* the token audience, e.g. "city-a-customs" */
 	const char *platform;	     /* "province", "city-a", ... */
-	unsigned acr;		     /* enum oc_acr bits: levels admitted */
+	unsigned acr;		     /* enum oc_acr bits: levels admitted (pwd-otp implies card) */
 	const char *const *agencies; /* agency ids whose certificate is required */
 	size_t agencies_len;
 	int token_lifetime; /* seconds, 30..3600 */

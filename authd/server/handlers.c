@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "authd.h"
 #include "challenge.h"
+#include "discovery.h"
 #include "login.h"
 
 static int reply_reason(struct oc_http_response *resp, enum authd_reason why, const char *detail)
@@ -151,6 +152,8 @@ const struct oc_http_route authd_routes[] = {
 	{"POST", "/v1/challenge", handle_challenge},
 	{"POST", "/v1/login", handle_login},
 	{"GET", "/.well-known/jwks.json", handle_jwks},
+	{"GET", "/.well-known/openid-configuration", discovery_openid_configuration},
+	{"GET", "/v1/modules", discovery_modules},
 	{"GET", "/healthz", handle_healthz},
 };
 const size_t authd_routes_len = sizeof(authd_routes) / sizeof(authd_routes[0]);

@@ -328,6 +328,20 @@ static void test_accessors(void **state)
 	assert_null(oc_policy_module_at(NULL, 0));
 }
 
+/* pwd-otp is the lower level: a module that admits it admits a card too. */
+static void test_pwd_otp_implies_card(void **state)
+{
+	char text[TEST_TEXT_MAX];
+	oc_policy *p = NULL;
+
+	(void)state;
+	template_text(text, sizeof(text), NULL, NULL, NULL,
+		      MODULE(M_ID, M_PLATFORM, "acr = [ \"pwd-otp\" ];", M_AGENCIES, M_LIFE), NULL);
+	p = load_ok("pwd-otp.conf", text);
+	assert_int_equal(oc_policy_module(p, "portal")->acr, OC_ACR_CARD | OC_ACR_PWD_OTP);
+	oc_policy_free(p);
+}
+
 static void test_free_null(void **state)
 {
 	(void)state;
@@ -917,12 +931,13 @@ static void test_oid_parser(void **state)
 int main(void)
 {
 	struct CMUnitTest tests[FIXED_TESTS + BAD_CASES] = {
-		cmocka_unit_test(test_shipped_file), cmocka_unit_test(test_accessors),
-		cmocka_unit_test(test_free_null),    cmocka_unit_test(test_key_type_names),
-		cmocka_unit_test(test_invalid_args), cmocka_unit_test(test_defaults_and_syntax),
-		cmocka_unit_test(test_limits),	     cmocka_unit_test(test_too_many_settings),
-		cmocka_unit_test(test_missing_file), cmocka_unit_test(test_fifo_and_size),
-		cmocka_unit_test(test_nul_byte),     cmocka_unit_test(test_oid_parser),
+		cmocka_unit_test(test_shipped_file),	     cmocka_unit_test(test_accessors),
+		cmocka_unit_test(test_pwd_otp_implies_card), cmocka_unit_test(test_free_null),
+		cmocka_unit_test(test_key_type_names),	     cmocka_unit_test(test_invalid_args),
+		cmocka_unit_test(test_defaults_and_syntax),  cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_too_many_settings),    cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_fifo_and_size),	     cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_oid_parser),
 	};
 	size_t i;
 

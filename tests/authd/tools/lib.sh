@@ -3,10 +3,12 @@
 #
 #   . lib.sh; tools_setup BUILD_DIR
 #
-# Makes a temporary folder (removed on exit, with any fake-authd this
-# test started), finds the tools in BUILD_DIR and prints "ok - ..." /
-# "not ok - ..." per check; tools_finish prints "N passed, M failed" and
-# sets the exit status.
+# Makes a temporary folder (removed on exit), finds the tools in
+# BUILD_DIR and prints "ok - ..." / "not ok - ..." per check;
+# tools_finish prints "N passed, M failed" and sets the exit status.
+# Tests against the real onecard-authd then call tools_authd (the ctest
+# fixture "authd_clients", tests/common/authd_fixture.sh); the authd
+# instance they start is stopped on exit.
 
 set -uo pipefail
 export LC_ALL=C
@@ -45,14 +47,13 @@ tools_finish() {
   [ "$FAILED" -eq 0 ]
 }
 
+# shellcheck source=../../common/authd_fixture.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../common/authd_fixture.sh"
+
 WORK=""
-FAKE_PID=""
 tools_cleanup() {
   local rc=$?
-  if [ -n "$FAKE_PID" ]; then
-    kill "$FAKE_PID" 2>/dev/null
-    wait "$FAKE_PID" 2>/dev/null
-  fi
+  af_stop
   [ -n "$WORK" ] && rm -rf -- "$WORK"
   exit "$rc"
 }
@@ -63,10 +64,9 @@ tools_setup() {
   TOOLS=$BUILD/tests/authd/tools
   MKCERT=$TOOLS/mkcert
   SOFTCARD=$TOOLS/softcard
-  FAKE_AUTHD=$TOOLS/fake-authd
   BENCH_LOGIN=$BUILD/bench/login/onecard-bench-login
   local t
-  for t in "$MKCERT" "$SOFTCARD" "$FAKE_AUTHD" "$BENCH_LOGIN"; do
+  for t in "$MKCERT" "$SOFTCARD" "$BENCH_LOGIN"; do
     if [ ! -x "$t" ]; then
       not_ok "built: $t"
       tools_finish
@@ -102,33 +102,28 @@ make_ca() {
     -passout "file:$dir/pass" 2>/dev/null
 }
 
-# fake_start [ARGS...]: starts fake-authd; sets FAKE_URL.
-# shellcheck disable=SC2120 # the arguments are optional
-fake_start() {
-  local i
-  rm -f "$WORK/fake.port"
-  "$FAKE_AUTHD" --port-file "$WORK/fake.port" "$@" 2>"$WORK/fake.err" &
-  FAKE_PID=$!
-  for ((i = 0; i < 100; i++)); do
-    [ -s "$WORK/fake.port" ] && break
-    sleep 0.05
-  done
-  if [ ! -s "$WORK/fake.port" ]; then
-    not_ok "fake-authd started: $(cat "$WORK/fake.err")"
+# tools_authd SOURCE_DIR NAME COUNT AGENCIES: on the fixture
+# "authd_clients" (the test runs under tests/services/fixture.sh exec
+# BUILD/tests/common), COUNT software-key cards of AGENCIES made by
+# bench/login/setup-cards.sh with a new CA home WORK/ca (passphrase file
+# WORK/pass; cards in WORK/cards, whose setup.env is read: CARDS, ANCHORS,
+# CHAIN, CRL_DIR, PREFIX, POLICY_OIDS), that CA's CRL published to
+# WORK/ca/crl.pem, and this test's onecard-authd trusting the CA
+# (AUTHD_URL; af_rows counts its audit rows). Ends the test on failure.
+tools_authd() {
+  af_init "$BUILD" "$1" || { tools_finish; exit 1; }
+  printf 'correct horse battery staple\n' >"$WORK/pass"
+  chmod 600 "$WORK/pass"
+  ONECARD_BENCH_PREFIX=$2-$$ ONECARD_BENCH_JOBS=2 \
+    bash "$SRC/bench/login/setup-cards.sh" "$WORK/ca" "$WORK/pass" "$WORK/cards" "$3" "$4" \
+    >/dev/null 2>"$WORK/setup.err" || {
+    not_ok "setup-cards: $(tail -n1 "$WORK/setup.err")"
     tools_finish
     exit 1
-  fi
-  FAKE_URL=http://127.0.0.1:$(cat "$WORK/fake.port")
-}
-
-# fake_stop: stops fake-authd with SIGTERM; it must end cleanly (exit 0,
-# nothing on stderr: a sanitizer report would be there).
-fake_stop() {
-  local rc
-  kill "$FAKE_PID" 2>/dev/null
-  wait "$FAKE_PID"
-  rc=$?
-  FAKE_PID=""
-  expect_eq "fake-authd: stopped cleanly" 0 "$rc"
-  expect_eq "fake-authd: nothing on stderr" "" "$(head -c 300 "$WORK/fake.err")"
+  }
+  # shellcheck disable=SC1091
+  . "$WORK/cards/setup.env"
+  cp "$WORK/cards/crl/card-ca.crl.pem" "$WORK/ca/crl.pem"
+  af_authd "$2" "$WORK/ca" "$WORK/pass" || { tools_finish; exit 1; }
+  ok "onecard-authd $AUTHD_NAME at $AUTHD_URL, $3 card(s) of $4"
 }

@@ -3,8 +3,9 @@
 # tests/services/fixture.sh exec, so ONECARD_PG and ONECARD_LDAP_* are
 # set): a new CA home, three cards of two agencies; every certificate
 # checked with openssl against the anchor and the CRL, every card found
-# in the directory; then mkcert on the real (encrypted) CA key, and the
-# login benchmark on these cards against fake-authd.
+# in the directory; then mkcert on the real (encrypted) CA key. (The login
+# benchmark on cards setup-cards.sh made runs against the real authd in
+# test_bench_login.sh.)
 #
 #   test_setup_cards.sh BUILD_DIR SOURCE_DIR
 . "$(dirname "$0")/lib.sh"
@@ -81,18 +82,6 @@ expect_eq "mkcert's certificate: the very subject onecard-ca gives the same valu
 check "mkcert's certificate: the same subject DER as onecard-ca's" cmp \
   <(openssl x509 -in crafted.pem -noout -subject -nameopt RFC2253,dump_der,dump_all) \
   <(openssl x509 -in "out/cards/$PREFIX-0001/customs.pem" -noout -subject -nameopt RFC2253,dump_der,dump_all)
-
-# The login benchmark on these cards (fake-authd stands in for authd;
-# the crypto side uses the real anchor, CRL and policy OIDs).
-fake_start
-pol=()
-IFS=, read -r -a oids <<<"$POLICY_OIDS"
-for o in "${oids[@]}"; do pol+=(--policy-oid "$o"); done
-"$BENCH_LOGIN" --authd "$FAKE_URL" --audience provincial-portal --cards "$CARDS" \
-  --anchors "$ANCHORS" --crl-dir "$CRL_DIR" "${pol[@]}" --seconds 1 >bench.out 2>bench.err
-expect_eq "bench on the set-up cards: exit 0" 0 $?
-expect_grep "bench on the set-up cards: a ratio" '^login.ratio [0-9]' bench.out
-fake_stop
 
 # Refusals: usage, a non-empty OUT_DIR, an unknown agency.
 "$SETUP" "$WORK/ca" "$WORK/pass" "$WORK/out2" 0 customs >/dev/null 2>err

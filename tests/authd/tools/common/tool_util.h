@@ -1,5 +1,5 @@
 /*
- * What the authd test tools (mkcert, softcard, fake-authd) share: checked
+ * What the authd test tools (mkcert, softcard) share: checked
  * number parsing for their options and one message line on stderr. For
  * programs only: nothing here is linked into a library.
  */

@@ -50,6 +50,12 @@ static const struct error_entry error_table[] = {
 	{ONECARD_ERR_EXISTS, "already_exists", "already exists"},
 	{ONECARD_ERR_CANCELLED, "cancelled", "cancelled by the user"},
 	{ONECARD_ERR_MISMATCH, "mismatch", "items that must belong together do not"},
+	{ONECARD_ERR_ACR_NOT_ALLOWED, "acr_not_allowed",
+	 "the token's assurance level is not one the module admits"},
+	{ONECARD_ERR_AGENCY_MISSING, "agency_missing",
+	 "the token lacks an agency certificate the module requires"},
+	{ONECARD_ERR_KEYS_UNAVAILABLE, "keys_unavailable",
+	 "no usable keys: the key set could not be fetched"},
 };
 
 static const struct error_entry *find_error(int err)

@@ -57,6 +57,10 @@ enum onecard_error {
 	ONECARD_ERR_CANCELLED = -36,	   /* the user cancelled (PIN prompt) */
 	/* authd */
 	ONECARD_ERR_MISMATCH = -37, /* things that must belong together do not (two cards) */
+	/* module verifier (module.h) */
+	ONECARD_ERR_ACR_NOT_ALLOWED = -38, /* acr is not an assurance level the module admits */
+	ONECARD_ERR_AGENCY_MISSING = -39,  /* a required agency is not among the token's agencies */
+	ONECARD_ERR_KEYS_UNAVAILABLE = -40, /* no usable keys: the JWKS could not be fetched */
 };
 
 /* Returns the stable short code of an error ("bad_format", "expired"...).

@@ -14,7 +14,7 @@ static void codes_are_distinct(void **state)
 	int a, b;
 
 	(void)state;
-	for (a = ONECARD_ERR_MISMATCH; a <= ONECARD_OK; a++) {
+	for (a = ONECARD_ERR_KEYS_UNAVAILABLE; a <= ONECARD_OK; a++) {
 		assert_string_not_equal(onecard_err_code(a), "unknown_error");
 		assert_string_not_equal(onecard_strerror(a), "unknown error");
 		for (b = a + 1; b <= ONECARD_OK; b++) {

@@ -242,6 +242,14 @@ if [ -n "$C_PERSON" ]; then
 else
   not_ok "card C's holder from onecard-dir show-card"
 fi
+C_USCC=$("$DIRTOOL" show-card --card-id "$C_ID" 2>/dev/null | sed -n 's/^enterprise: *//p')
+if [ -n "$C_USCC" ]; then
+  "$DIRTOOL" suspend-enterprise --enterprise "$C_USCC" --reason "audit" >/dev/null 2>>"$WORK/err"
+  login_case "suspended enterprise" 403 enterprise_suspended "${PC[@]}"
+  "$DIRTOOL" activate-enterprise --enterprise "$C_USCC" >/dev/null 2>>"$WORK/err"
+else
+  not_ok "card C's enterprise from onecard-dir show-card"
+fi
 login_case "active again: logs in" 200 ok "${PC[@]}"
 
 # ---- revocation ------------------------------------------------------------
@@ -295,6 +303,25 @@ expect_grep "the old key is still published" "$(sed -n 's/.*"kid":"\([^"]*\)".*/
 # X12: a client cannot make authd build long paths.
 cat "$HOME_CA/ca.pem" "$HOME_CA/ca.pem" "$HOME_CA/ca.pem" "$HOME_CA/ca.pem" >"$WORK/four-cas.pem"
 login_case "x5c with more than 4 certificates (X12)" 400 invalid_request --proof "${A[0]}" --chain "$WORK/four-cas.pem"
+
+# An expired challenge: a third instance whose challenges live 10 s (the
+# shortest the configuration allows), with instance 1's origin.
+P1=${URL##*:}
+P3=$(( P1 + 1 ))
+while (exec 3<>"/dev/tcp/127.0.0.1/$P3") 2>/dev/null; do P3=$((P3 + 1)); done
+sed -e "s/^listen = { address = \"127.0.0.1\"; port = $P1;/listen = { address = \"127.0.0.1\"; port = $P3;/" \
+  -e 's/^challenge = .*/challenge = { lifetime = 10; skew = 2; };/' -e 's/^instance = .*/instance = "short";/' \
+  "$DEV/authd/authd/authd.conf" >"$WORK/short.conf"
+"$BUILD/authd/server/onecard-authd" --config "$WORK/short.conf" >"$WORK/short.log" 2>&1 &
+SHORT_PID=$!
+URL3=http://127.0.0.1:$P3
+if wait_for "the short-lived instance answers" 15 curl -fsS "$URL3/healthz"; then
+  "$SOFTCARD" challenge --authd "$URL3" --audience "$AUD" --save-challenge "$WORK/ch-short" >/dev/null
+  sleep 11
+  CASE_URL=$URL3 login_case "expired challenge" 401 challenge_expired "${PA[@]}" --use-challenge "$WORK/ch-short" --origin "$URL"
+fi
+kill -TERM "$SHORT_PID" 2>/dev/null
+wait "$SHORT_PID" 2>/dev/null
 
 # ---- the program ------------------------------------------------------------
 

@@ -10,6 +10,8 @@
  *                extended_key_usage = [...]; lifetime_days; }
  *   module   = { id; platform; acr = [...]; agencies = [...];
  *                token_lifetime (optional); }
+ *   session  = { idle_timeout; absolute_timeout; }  (optional, as are
+ *                both of its members)
  *
  * The first broken rule stops the load with "FILE:LINE: message". Every
  * string is copied into the policy's arena; the tree may be freed after.
@@ -31,7 +33,8 @@ struct ctx {
 };
 
 /* Member names each kind of group may hold, NULL-terminated. */
-static const char *const root_members[] = {"agencies", "profiles", "modules", NULL};
+static const char *const root_members[] = {"agencies", "profiles", "modules", "session", NULL};
+static const char *const session_members[] = {"idle_timeout", "absolute_timeout", NULL};
 static const char *const agency_members[] = {"id", "name", "policy_oid", NULL};
 static const char *const profile_members[] = {
 	"id", "agency", "subject", "key_types", "key_usage", "extended_key_usage", "lifetime_days",
@@ -618,6 +621,42 @@ static int build_module(const struct ctx *c, const struct pc_node *list, size_t 
 	return r;
 }
 
+/* The optional session group: how long an SSO session lives. */
+static int build_session(const struct ctx *c, const struct pc_node *root)
+{
+	static const int idle_default = OC_POLICY_SESSION_IDLE_DEF;
+	static const int absolute_default = OC_POLICY_SESSION_ABSOLUTE_DEF;
+	const struct pc_node *g = find(root, "session");
+	struct pc_node none;
+	int r;
+
+	if (g == NULL) {
+		memset(&none, 0, sizeof(none));
+		none.kind = PC_GROUP;
+		g = &none;
+	} else if (g->kind != PC_GROUP) {
+		return fail(c, g->line, "session must be a group { ... }, not %s",
+			    pc_kind_name(g->kind));
+	}
+	r = check_members(c, g, session_members, "session");
+	if (r == 0) {
+		r = member_int(c, g, "idle_timeout", "session", OC_POLICY_SESSION_IDLE_MIN,
+			       OC_POLICY_SESSION_IDLE_MAX, &idle_default,
+			       &c->pol->session.idle_timeout);
+	}
+	if (r == 0) {
+		r = member_int(c, g, "absolute_timeout", "session", OC_POLICY_SESSION_ABSOLUTE_MIN,
+			       OC_POLICY_SESSION_ABSOLUTE_MAX, &absolute_default,
+			       &c->pol->session.absolute_timeout);
+	}
+	if (r == 0 && c->pol->session.idle_timeout > c->pol->session.absolute_timeout) {
+		return fail(c, g->line,
+			    "session idle_timeout %d is longer than its absolute_timeout %d",
+			    c->pol->session.idle_timeout, c->pol->session.absolute_timeout);
+	}
+	return r;
+}
+
 /* Checks the list called name at the top and allocates its entries. */
 static int top_list(const struct ctx *c, const struct pc_node *root, const char *name, size_t max,
 		    const char *entry, size_t entry_size, const struct pc_node **list, void **items)
@@ -696,7 +735,7 @@ int pol_build(const struct pc_node *root, const char *file, oc_policy *pol, char
 		}
 		pol->modules_len = i + 1;
 	}
-	r = 0;
+	r = build_session(c, root);
 out:
 	return r;
 }

@@ -280,6 +280,11 @@ const oc_profile *oc_policy_profile_at(const oc_policy *policy, size_t i)
 	return &policy->profiles[i];
 }
 
+const oc_session_policy *oc_policy_session(const oc_policy *policy)
+{
+	return policy != NULL ? &policy->session : NULL;
+}
+
 const oc_module *oc_policy_module_at(const oc_policy *policy, size_t i)
 {
 	if (policy == NULL || i >= policy->modules_len) {

@@ -78,6 +78,13 @@ typedef struct oc_module {
 	int token_lifetime; /* seconds, 30..3600 */
 } oc_module;
 
+/* How long an SSO session lives (docs/sso.md): seconds without use, and
+ * seconds from the login whatever the use. idle <= absolute. */
+typedef struct oc_session_policy {
+	int idle_timeout;     /* 60..86400, default 1800 */
+	int absolute_timeout; /* 300..604800, default 28800 */
+} oc_session_policy;
+
 typedef struct oc_policy oc_policy;
 
 /* Loads and checks a policy file. Returns 0 and *out, or
@@ -92,6 +99,8 @@ void oc_policy_free(oc_policy *policy);
 const oc_agency *oc_policy_agency(const oc_policy *policy, const char *id);
 const oc_profile *oc_policy_profile(const oc_policy *policy, const char *id);
 const oc_module *oc_policy_module(const oc_policy *policy, const char *id);
+/* The session timeouts (the defaults when the file has no session group). */
+const oc_session_policy *oc_policy_session(const oc_policy *policy);
 
 size_t oc_policy_agency_count(const oc_policy *policy);
 size_t oc_policy_profile_count(const oc_policy *policy);

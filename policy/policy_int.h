@@ -31,6 +31,13 @@
 #define OC_POLICY_TOKEN_LIFETIME_MIN 30
 #define OC_POLICY_TOKEN_LIFETIME_MAX 3600
 #define OC_POLICY_TOKEN_LIFETIME_DEF 300
+/* SSO session timeouts, seconds (docs/sso.md). */
+#define OC_POLICY_SESSION_IDLE_MIN	60
+#define OC_POLICY_SESSION_IDLE_MAX	86400
+#define OC_POLICY_SESSION_IDLE_DEF	1800
+#define OC_POLICY_SESSION_ABSOLUTE_MIN	300
+#define OC_POLICY_SESSION_ABSOLUTE_MAX	604800
+#define OC_POLICY_SESSION_ABSOLUTE_DEF	28800
 
 struct oc_policy {
 	struct pol_arena arena; /* owns everything below */
@@ -40,6 +47,7 @@ struct oc_policy {
 	size_t profiles_len;
 	oc_module *modules;
 	size_t modules_len;
+	oc_session_policy session;
 };
 
 /* A name as written in a policy file and the bit it stands for. */

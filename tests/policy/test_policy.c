@@ -342,6 +342,56 @@ static void test_pwd_otp_implies_card(void **state)
 	oc_policy_free(p);
 }
 
+/* The optional session group: defaults, values, and each refusal (the
+ * template's tail starts on line 11). */
+static void test_session(void **state)
+{
+	static const struct {
+		const char *tail;
+		unsigned line;
+		const char *word;
+	} bad[] = {
+		{"session = { idle_timeout = 59; };\n", 11, "out of range 60..86400"},
+		{"session = { absolute_timeout = 604801; };\n", 11, "out of range 300..604800"},
+		{"session = { idle_timeout = 3600;\n absolute_timeout = 600; };\n", 11,
+		 "longer than its absolute_timeout"},
+		{"session = { idle = 60; };\n", 11, "unknown setting 'idle' in session"},
+		{"session = ( 1 );\n", 11, "session must be a group"},
+		{"session = { idle_timeout = \"60\"; };\n", 11, "must be an integer"},
+	};
+	char text[TEST_TEXT_MAX];
+	char name[32];
+	oc_policy *p = NULL;
+	size_t i;
+
+	(void)state;
+	template_text(text, sizeof(text), NULL, NULL, NULL, NULL, NULL);
+	p = load_ok("session-default.conf", text);
+	assert_int_equal(oc_policy_session(p)->idle_timeout, OC_POLICY_SESSION_IDLE_DEF);
+	assert_int_equal(oc_policy_session(p)->absolute_timeout, OC_POLICY_SESSION_ABSOLUTE_DEF);
+	oc_policy_free(p);
+
+	template_text(text, sizeof(text), NULL, NULL, NULL, NULL,
+		      "session = { idle_timeout = 600; absolute_timeout = 3600; };\n");
+	p = load_ok("session-set.conf", text);
+	assert_int_equal(oc_policy_session(p)->idle_timeout, 600);
+	assert_int_equal(oc_policy_session(p)->absolute_timeout, 3600);
+	oc_policy_free(p);
+
+	template_text(text, sizeof(text), NULL, NULL, NULL, NULL,
+		      "session = { absolute_timeout = 3600; };\n");
+	p = load_ok("session-half.conf", text);
+	assert_int_equal(oc_policy_session(p)->idle_timeout, OC_POLICY_SESSION_IDLE_DEF);
+	oc_policy_free(p);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		template_text(text, sizeof(text), NULL, NULL, NULL, NULL, bad[i].tail);
+		(void)snprintf(name, sizeof(name), "session-bad-%zu.conf", i);
+		expect_error(name, text, bad[i].line, bad[i].word);
+	}
+	assert_null(oc_policy_session(NULL));
+}
+
 static void test_free_null(void **state)
 {
 	(void)state;
@@ -926,22 +976,24 @@ static void test_oid_parser(void **state)
 	}
 }
 
-#define FIXED_TESTS 12u
-
 int main(void)
 {
-	struct CMUnitTest tests[FIXED_TESTS + BAD_CASES] = {
+	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_shipped_file),	     cmocka_unit_test(test_accessors),
 		cmocka_unit_test(test_pwd_otp_implies_card), cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_key_type_names),	     cmocka_unit_test(test_invalid_args),
 		cmocka_unit_test(test_defaults_and_syntax),  cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_too_many_settings),    cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_fifo_and_size),	     cmocka_unit_test(test_nul_byte),
-		cmocka_unit_test(test_oid_parser),
+		cmocka_unit_test(test_oid_parser),	     cmocka_unit_test(test_session),
 	};
+	enum { FIXED_TESTS = sizeof(fixed) / sizeof(fixed[0]) };
+	struct CMUnitTest tests[FIXED_TESTS + BAD_CASES];
 	size_t i;
 
-	/* One test per bad case, named after it, the case as its state. */
+	/* The fixed tests, then one test per bad case, named after it, the
+	 * case as its state. */
+	memcpy(tests, fixed, sizeof(fixed));
 	for (i = 0; i < BAD_CASES; i++) {
 		tests[FIXED_TESTS + i].name = bad_cases[i].name;
 		tests[FIXED_TESTS + i].test_func = test_bad_case;

@@ -121,6 +121,32 @@ const char *oc_http_request_header(const struct oc_http_request *req, const char
 int oc_http_request_json(const struct oc_http_request *req, json_t **out,
 			 struct oc_http_response *resp);
 
+/* Named maxima of a form body (oc_http_request_form). */
+#define OC_HTTP_FORM_FIELDS_MAX	   16u	 /* parameters in one body */
+#define OC_HTTP_FORM_NAME_MAX	   64u	 /* bytes of a parameter name */
+#define OC_HTTP_FORM_VALUE_MAX	   8192u /* bytes of a decoded value */
+
+/*
+ * Parses an application/x-www-form-urlencoded body (RFC 6749 §3.2, the
+ * form OAuth endpoints take) into a JSON object of name -> string.
+ * Strict: names are [A-Za-z0-9_.-]; '+' is a space and %XX an octet,
+ * any other '%' is refused; a decoded value must be printable ASCII
+ * (0x20..0x7e: every value onecard takes is); a name given twice is
+ * refused (RFC 6749 §3.1); a parameter without a value counts as absent
+ * (RFC 6749 §3.1); at most the maxima above.
+ * Returns 0 and *out (a new reference). On failure, when resp is not
+ * NULL, it also fills resp: 415 invalid_request for another media type,
+ * 400 invalid_request naming the rule broken. Returns
+ * ONECARD_ERR_BAD_FORMAT, ONECARD_ERR_INVALID_ARG or ONECARD_ERR_NOMEM.
+ */
+int oc_http_request_form(const struct oc_http_request *req, json_t **out,
+			 struct oc_http_response *resp);
+
+/* The same rules on bytes alone (what oc_http_request_form applies to a
+ * body; also the fuzz target's entry). why, when not NULL, gets a fixed
+ * sentence on failure. */
+int oc_http_form_parse(const unsigned char *body, size_t len, json_t **out, const char **why);
+
 /* Replies with status and the compact serialisation of value
  * (borrowed), Content-Type application/json. */
 int oc_http_reply_json(struct oc_http_response *resp, unsigned status, const json_t *value);

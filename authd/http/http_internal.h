@@ -32,4 +32,9 @@ int oc_http_response_has_header(const struct oc_http_response *resp, const char 
 /* Whether s is a non-empty HTTP token of at most max bytes. */
 int oc_http_is_token(const char *s, size_t max);
 
+/* Decodes %XX escapes of s in place (libmicrohttpd's decoder) and
+ * returns the new length. The caller has checked every '%' starts a
+ * valid escape. */
+size_t oc_http_unescape(char *s);
+
 #endif

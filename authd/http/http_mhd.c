@@ -231,6 +231,11 @@ out:
 	return r;
 }
 
+size_t oc_http_unescape(char *s)
+{
+	return MHD_http_unescape(s);
+}
+
 const char *oc_http_request_header(const struct oc_http_request *req, const char *name)
 {
 	if (req == NULL || req->conn_ == NULL || name == NULL) {

@@ -17,3 +17,9 @@ foreach(name login_request cert_ingest)
     DEFINE FUZZ_TRUST_DIR="${CMAKE_CURRENT_LIST_DIR}/fuzz_trust"
            FUZZ_POLICY="${PROJECT_SOURCE_DIR}/policies/onecard.conf")
 endforeach()
+
+# The form bodies of the OAuth endpoints (authd/http/form.c): replayed by
+# tests/http (fuzz_form_replay).
+onecard_add_fuzzer(fuzz_form ${PROJECT_SOURCE_DIR}/authd/http/fuzz_form.c
+  ${PROJECT_SOURCE_DIR}/authd/http/form.c
+  LINK onecard_http)

@@ -32,6 +32,7 @@ struct oc_keyring {
 	onecard_signer *signer;
 	char *jwks;
 	size_t jwks_len;
+	onecard_verifier *verifier; /* the JWKS, for authd's own tokens */
 	struct oc_challenge_keys *challenge;
 	char signing_kid[OC_KEYRING_KID_MAX + 1];
 	char challenge_kid[OC_KEYRING_KID_MAX + 1];
@@ -96,6 +97,7 @@ static void keyring_free(oc_keyring *kr)
 	}
 	onecard_signer_free(kr->signer);
 	onecard_string_free(kr->jwks);
+	onecard_verifier_free(kr->verifier);
 	oc_challenge_keys_free(kr->challenge);
 	free(kr->manifest);
 	free(kr);
@@ -125,6 +127,11 @@ void oc_keyring_unref(oc_keyring *kr)
 const onecard_signer *oc_keyring_signer(const oc_keyring *kr)
 {
 	return kr != NULL ? kr->signer : NULL;
+}
+
+const onecard_verifier *oc_keyring_verifier(const oc_keyring *kr)
+{
+	return kr != NULL ? kr->verifier : NULL;
 }
 
 const char *oc_keyring_jwks(const oc_keyring *kr, size_t *len)
@@ -309,6 +316,11 @@ static int load_signing(const struct load *l, int dfd, const struct oc_manifest_
 		goto out;
 	}
 	kr->jwks_len = strlen(kr->jwks);
+	r = onecard_verifier_new(kr->jwks, kr->jwks_len, &kr->verifier);
+	if (r != ONECARD_OK) {
+		say(l, "signing", "cannot build a verifier from the JWKS");
+		goto out;
+	}
 out:
 	onecard_signer_free(signer);
 	for (i = 0; i < OC_KEYRING_SIGNING_MAX; i++) {

@@ -104,6 +104,12 @@ const onecard_signer *oc_keyring_signer(const oc_keyring *kr);
  * *len, when len is not NULL, gets its length). */
 const char *oc_keyring_jwks(const oc_keyring *kr, size_t *len);
 
+/* A verifier holding exactly the keys of oc_keyring_jwks() (borrowed),
+ * with the library's defaults (leeway, typ at+jwt): how authd checks
+ * tokens it issued itself (token exchange, introspection, /v1/authz).
+ * onecard_verify only reads it, so many threads may use it at once. */
+const onecard_verifier *oc_keyring_verifier(const oc_keyring *kr);
+
 /* The challenge MAC keys (borrowed): for oc_challenge_issue and
  * oc_challenge_check, which only read them and may run on many threads. */
 const struct oc_challenge_keys *oc_keyring_challenge_keys(const oc_keyring *kr);

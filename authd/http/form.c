@@ -127,12 +127,14 @@ int oc_http_form_parse(const unsigned char *body, size_t len, json_t **out, cons
 		}
 		nlen = eq - start;
 		if (nlen == 0 || nlen > OC_HTTP_FORM_NAME_MAX) {
-			reason = nlen == 0 ? "a parameter has no name" : "a parameter name is too long";
+			reason = nlen == 0 ? "a parameter has no name"
+					   : "a parameter name is too long";
 			goto out;
 		}
 		for (i = start; i < eq; i++) {
 			if (!is_name_char(body[i])) {
-				reason = "a parameter name holds a character outside [A-Za-z0-9_.-]";
+				reason =
+					"a parameter name holds a character outside [A-Za-z0-9_.-]";
 				goto out;
 			}
 		}

@@ -26,11 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	r = oc_http_form_parse(data, size, &form, &why);
 	if (r == ONECARD_OK) {
-		if (form == NULL || why != NULL || json_object_size(form) > OC_HTTP_FORM_FIELDS_MAX) {
+		if (form == NULL || why != NULL ||
+		    json_object_size(form) > OC_HTTP_FORM_FIELDS_MAX) {
 			abort();
 		}
-		json_object_foreach(form, key, v)
-		{
+		json_object_foreach (form, key, v) {
 			if (!json_is_string(v) || strlen(key) == 0 ||
 			    strlen(key) > OC_HTTP_FORM_NAME_MAX) {
 				abort();

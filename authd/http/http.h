@@ -122,9 +122,9 @@ int oc_http_request_json(const struct oc_http_request *req, json_t **out,
 			 struct oc_http_response *resp);
 
 /* Named maxima of a form body (oc_http_request_form). */
-#define OC_HTTP_FORM_FIELDS_MAX	   16u	 /* parameters in one body */
-#define OC_HTTP_FORM_NAME_MAX	   64u	 /* bytes of a parameter name */
-#define OC_HTTP_FORM_VALUE_MAX	   8192u /* bytes of a decoded value */
+#define OC_HTTP_FORM_FIELDS_MAX 16u   /* parameters in one body */
+#define OC_HTTP_FORM_NAME_MAX	64u   /* bytes of a parameter name */
+#define OC_HTTP_FORM_VALUE_MAX	8192u /* bytes of a decoded value */
 
 /*
  * Parses an application/x-www-form-urlencoded body (RFC 6749 §3.2, the

@@ -45,7 +45,8 @@ static void test_accepts(void **state)
 	json_t *f;
 
 	(void)state;
-	f = parse_ok("grant_type=refresh_token&refresh_token=ocs1_abc-_DEF&audience=city-a-customs");
+	f = parse_ok(
+		"grant_type=refresh_token&refresh_token=ocs1_abc-_DEF&audience=city-a-customs");
 	assert_int_equal(json_object_size(f), 3);
 	assert_string_equal(json_string_value(json_object_get(f, "grant_type")), "refresh_token");
 	assert_string_equal(json_string_value(json_object_get(f, "refresh_token")),

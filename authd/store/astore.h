@@ -40,23 +40,29 @@
 
 /* Named maxima, in bytes (not counting the NUL). The database's CHECK
  * constraints repeat them (authd/store/migrations/). */
-#define OC_ASTORE_CONNINFO_MAX	 4096u		/* a libpq conninfo string or URI */
-#define OC_ASTORE_POOL_MAX	 64u		/* connections in one store */
-#define OC_ASTORE_INSTANCE_MAX	 64u		/* [A-Za-z0-9._:-] */
-#define OC_ASTORE_ADDR_MAX	 64u		/* a remote address as text */
-#define OC_ASTORE_AUDIENCE_MAX	 255u		/* a module id, as asked for */
-#define OC_ASTORE_NONCE_HEX_MIN	 32u		/* 16 bytes as lowercase hex */
-#define OC_ASTORE_NONCE_HEX_MAX	 128u		/* 64 bytes as lowercase hex */
-#define OC_ASTORE_REASON_MAX	 64u		/* [a-z][a-z0-9_]*: an error code */
-#define OC_ASTORE_DETAIL_MAX	 512u		/* a short sentence */
-#define OC_ASTORE_PERSON_ID_MAX	 64u		/* the directory's uid */
-#define OC_ASTORE_USCC_MAX	 18u		/* unified social credit code */
-#define OC_ASTORE_CARD_ID_MAX	 64u		/* the card id */
-#define OC_ASTORE_CERTS_JSON_MAX (256u * 1024u) /* the certificates seen, JSON */
-#define OC_ASTORE_JTI_MAX	 128u		/* [A-Za-z0-9_-] */
-#define OC_ASTORE_KID_MAX	 128u		/* a signing key id */
-#define OC_ASTORE_ACR_MAX	 32u		/* the token's acr */
-#define OC_ASTORE_DIAG_MAX	 255u		/* oc_astore_diagnostic() */
+#define OC_ASTORE_CONNINFO_MAX	      4096u	     /* a libpq conninfo string or URI */
+#define OC_ASTORE_POOL_MAX	      64u	     /* connections in one store */
+#define OC_ASTORE_INSTANCE_MAX	      64u	     /* [A-Za-z0-9._:-] */
+#define OC_ASTORE_ADDR_MAX	      64u	     /* a remote address as text */
+#define OC_ASTORE_AUDIENCE_MAX	      255u	     /* a module id, as asked for */
+#define OC_ASTORE_NONCE_HEX_MIN	      32u	     /* 16 bytes as lowercase hex */
+#define OC_ASTORE_NONCE_HEX_MAX	      128u	     /* 64 bytes as lowercase hex */
+#define OC_ASTORE_REASON_MAX	      64u	     /* [a-z][a-z0-9_]*: an error code */
+#define OC_ASTORE_DETAIL_MAX	      512u	     /* a short sentence */
+#define OC_ASTORE_PERSON_ID_MAX	      64u	     /* the directory's uid */
+#define OC_ASTORE_USCC_MAX	      18u	     /* unified social credit code */
+#define OC_ASTORE_CARD_ID_MAX	      64u	     /* the card id */
+#define OC_ASTORE_CERTS_JSON_MAX      (256u * 1024u) /* the certificates seen, JSON */
+#define OC_ASTORE_JTI_MAX	      128u	     /* [A-Za-z0-9_-] */
+#define OC_ASTORE_KID_MAX	      128u	     /* a signing key id */
+#define OC_ASTORE_ACR_MAX	      32u	     /* the token's acr */
+#define OC_ASTORE_DIAG_MAX	      255u	     /* oc_astore_diagnostic() */
+#define OC_ASTORE_SID_MIN	      16u	     /* a session id: [A-Za-z0-9_-] */
+#define OC_ASTORE_SID_MAX	      64u
+#define OC_ASTORE_SESSION_HASH_LEN    32u		/* SHA-256 of a session credential */
+#define OC_ASTORE_AMR_JSON_MAX	      1024u		/* the session's amr, a JSON array */
+#define OC_ASTORE_GRANT_MAX	      32u		/* a grant type, [a-z_] */
+#define OC_ASTORE_SESSION_TIMEOUT_MAX INT64_C(31622400) /* seconds: 366 days */
 
 /* Seconds: connecting (unless the conninfo says connect_timeout), one
  * statement (unless it sets options), waiting for a free connection. */
@@ -80,6 +86,28 @@ struct oc_astore_challenge {
 	const char *audience;	 /* the module asked for; required */
 	const char *nonce_hex;	 /* the challenge's nonce, lowercase hex; required */
 	int64_t expires_at;	 /* the challenge's expiry, Unix time */
+};
+
+/*
+ * The SSO session a successful login opens (docs/sso.md). Stored with the
+ * login, in the same transaction; only the credential's SHA-256 is kept.
+ *  - certs_json: a JSON array, one object per certificate the login
+ *    proved, {"agency": id, "sha256": hex, "der": base64 (RFC 4648 §4)},
+ *    so that every use of the session can check them again;
+ *  - amr_json: a JSON array of strings (["sc","pin"]).
+ *  - acr, amr_json and certs_json are required.
+ * Timeouts are seconds (1..OC_ASTORE_SESSION_TIMEOUT_MAX), counted by the
+ * database's clock (now(): the start of the login's transaction, then of
+ * each use): absolute from the login, idle from the last use. The token
+ * given with the login must carry this sid (t->sid).
+ */
+struct oc_astore_session {
+	const uint8_t *secret_hash; /* OC_ASTORE_SESSION_HASH_LEN bytes */
+	const char *sid;	    /* OC_ASTORE_SID_MIN..MAX of [A-Za-z0-9_-] */
+	const char *acr;
+	const char *amr_json;
+	const char *certs_json;
+	int64_t idle_timeout, absolute_timeout; /* > 0, idle <= absolute <= max */
 };
 
 /*
@@ -112,17 +140,23 @@ struct oc_astore_login {
 	const char *enterprise_uscc;
 	const char *card_id;
 	const char *certs_json;
+	/* The session opened (person, enterprise and card are the login's);
+	 * NULL for none. Only with outcome SUCCESS. */
+	const struct oc_astore_session *session;
 };
 
-/* The token a successful login was answered with (its claims, never the
- * token itself). */
+/* The token a successful login or grant was answered with (its claims,
+ * never the token itself). */
 struct oc_astore_token {
 	const char *jti; /* the token's jti: [A-Za-z0-9_-], 1..OC_ASTORE_JTI_MAX */
-	const char *sub; /* must equal the login's person_id */
-	const char *aud; /* must equal the login's audience */
+	const char *sub; /* the login's person_id (a grant's: its session's) */
+	const char *aud; /* the login's or the grant's audience */
 	const char *kid; /* the signing key */
 	const char *acr;
 	int64_t iat, exp; /* Unix time; exp > iat */
+	/* The session the token carries: for a login's token its session's
+	 * sid, NULL when it opened none; for a grant's token the grant's sid. */
+	const char *sid;
 };
 
 /* ---- the store ----------------------------------------------------------- */
@@ -199,7 +233,9 @@ int oc_astore_record_challenge(struct oc_astore *s,
  *      concurrent login with the same nonce waits for this transaction
  *      and then fails);
  *   2. the login row (authd_logins), with t->jti when t is given;
- *   3. when t is given: the token row (authd_tokens).
+ *   3. when l->session is given: the session row (authd_sessions), its
+ *      timeouts counted from this transaction's start;
+ *   4. when t is given: the token row (authd_tokens), with t->sid.
  * t must be given exactly when l->outcome is OC_ASTORE_SUCCESS.
  * Success: ONECARD_OK, everything committed.
  * Failure, nothing written:
@@ -209,10 +245,15 @@ int oc_astore_record_challenge(struct oc_astore *s,
  *                            row for it with nonce_hex NULL;
  *   ONECARD_ERR_INVALID_ARG  a field missing or not in its form, the
  *                            outcome/reason/token rules above broken,
- *                            t->sub or t->aud not the login's;
+ *                            t->sub or t->aud not the login's, a
+ *                            session with other than a success, t->sid
+ *                            not the session's sid;
  *   ONECARD_ERR_TOO_LARGE    a field over its maximum;
- *   ONECARD_ERR_BAD_FORMAT   certs_json is not a JSON array (or holds
- *                            what jsonb refuses, such as \u0000);
+ *   ONECARD_ERR_BAD_FORMAT   certs_json (the login's or the
+ *                            session's) is not a JSON array, or the
+ *                            session's amr_json not an array of strings
+ *                            (or either holds what jsonb refuses, such
+ *                            as \u0000);
  *   ONECARD_ERR_DATABASE     the server failed or could not be reached
  *                            (no token may be handed out), or the
  *                            connection was lost with the COMMIT sent:
@@ -235,5 +276,119 @@ int oc_astore_record_login(struct oc_astore *s, const struct oc_astore_login *l,
  */
 int oc_astore_purge_nonces(struct oc_astore *s, int64_t before_unix,
 			   int64_t *deleted) OC_ASTORE_WARN_UNUSED;
+
+/* ---- SSO sessions (docs/sso.md) ------------------------------------------ */
+
+/* Where a session stands. */
+enum oc_astore_session_state {
+	OC_ASTORE_SESSION_LIVE = 1,
+	OC_ASTORE_SESSION_UNKNOWN, /* no session has that credential or sid */
+	OC_ASTORE_SESSION_ENDED,   /* logged out, revoked or ended by authd */
+	OC_ASTORE_SESSION_EXPIRED, /* past its absolute timeout */
+	OC_ASTORE_SESSION_IDLE,	   /* unused for longer than its idle timeout */
+};
+
+/* A session as stored. Strings are NUL-terminated copies; amr_json and
+ * certs_json are malloc'd (oc_astore_session_row_clear frees them). */
+struct oc_astore_session_row {
+	char sid[OC_ASTORE_SID_MAX + 1];
+	char person_id[OC_ASTORE_PERSON_ID_MAX + 1];
+	char enterprise_uscc[OC_ASTORE_USCC_MAX + 1];
+	char card_id[OC_ASTORE_CARD_ID_MAX + 1];
+	char acr[OC_ASTORE_ACR_MAX + 1];
+	char *amr_json;
+	char *certs_json;
+	int64_t created_at;	 /* Unix time of the login */
+	int64_t expires_at;	 /* created_at + absolute_timeout */
+	int64_t idle_expires_at; /* last use + idle_timeout */
+	int64_t ended_at;	 /* 0 while not ended */
+};
+
+/* Frees what a row holds and zeroes it. NULL does nothing. */
+void oc_astore_session_row_clear(struct oc_astore_session_row *row);
+
+/*
+ * Looks a session up by the SHA-256 of its credential (secret_hash,
+ * OC_ASTORE_SESSION_HASH_LEN bytes) or, when secret_hash is NULL, by its
+ * sid: exactly one of the two is given. Live means not ended and, by the
+ * database's clock, before both its absolute and its idle expiry; a
+ * session past both is EXPIRED. When it is live and touch is 1, its last
+ * use becomes now (one statement: two instances touching at once both
+ * succeed; repeated after a lost connection, it only touches again);
+ * touch 0 (introspection) reads only.
+ * Success: ONECARD_OK, *state set; *row filled for every state but
+ * UNKNOWN (row may be NULL when only the state is wanted). *row is
+ * zeroed at entry, not freed: clear a row used before.
+ * Failure (*state 0, row zeroed): ONECARD_ERR_INVALID_ARG (state NULL,
+ * neither key or both given, a sid not in its form, touch not 0 or 1),
+ * ONECARD_ERR_DATABASE, ONECARD_ERR_NOMEM.
+ */
+int oc_astore_session_use(struct oc_astore *s, const uint8_t *secret_hash, const char *sid,
+			  int touch, enum oc_astore_session_state *state,
+			  struct oc_astore_session_row *row) OC_ASTORE_WARN_UNUSED;
+
+/*
+ * Ends a session found by secret_hash or, when NULL, by sid (exactly one
+ * given; the sid in its form): sets its end
+ * time and end reason (OC_ASTORE_REASON_MAX: "logout", "revoked",
+ * "cert_revoked", "card_suspended"...) and records an event row
+ * (authd_session_events: instance, remote_addr (NULL when unknown), sid,
+ * reason), in one transaction. A session already ended keeps its first
+ * end; *ended (may be NULL) is 1 when this call ended it, 0 when it was
+ * unknown or already ended (then nothing is written).
+ * Success: ONECARD_OK. Failure (nothing written): ONECARD_ERR_INVALID_ARG,
+ * ONECARD_ERR_TOO_LARGE, ONECARD_ERR_DATABASE, ONECARD_ERR_NOMEM.
+ */
+int oc_astore_session_end(struct oc_astore *s, const uint8_t *secret_hash, const char *sid,
+			  const char *reason, const char *remote_addr,
+			  int *ended) OC_ASTORE_WARN_UNUSED;
+
+/*
+ * A token request at POST /v1/token (refresh or exchange), whatever its
+ * outcome: an append-only row of authd_grants.
+ *  - grant: "refresh_token" or "token_exchange" (required);
+ *  - subject_type: for an exchange, "refresh_token" or "access_token";
+ *    NULL otherwise;
+ *  - sid: the session when it was found, else NULL;
+ *  - audience: as asked for, NULL when absent;
+ *  - outcome/reason/detail as for a login.
+ * A success names its session (sid), its audience and, for an exchange,
+ * its subject_type.
+ */
+struct oc_astore_grant {
+	const char *remote_addr;
+	const char *grant;
+	const char *subject_type;
+	const char *sid;
+	const char *audience;
+	enum oc_astore_outcome outcome;
+	const char *reason;
+	const char *detail;
+};
+
+/*
+ * Records a grant and, exactly when g->outcome is SUCCESS, the token it
+ * issued (t: sub must be the session's person; aud the grant's
+ * audience; sid the grant's sid) in one transaction, committed before
+ * returning ONECARD_OK.
+ * Failure, nothing written: ONECARD_ERR_INVALID_ARG (the rules above; that
+ * t->sub is the person of the stored session t->sid is checked by the
+ * database), ONECARD_ERR_TOO_LARGE, ONECARD_ERR_DATABASE (as for a login:
+ * after the COMMIT was sent the outcome is unknown), ONECARD_ERR_NOMEM
+ * (the caller hands no token out).
+ */
+int oc_astore_record_grant(struct oc_astore *s, const struct oc_astore_grant *g,
+			   const struct oc_astore_token *t) OC_ASTORE_WARN_UNUSED;
+
+/*
+ * Deletes sessions that ended, expired or went idle before before_unix
+ * (Unix time; their events and grants stay). A session still live by the
+ * database's clock is never deleted, whatever before_unix says. Safe to
+ * run at any time from any instance. *deleted (may be NULL) gets how many.
+ * Success: ONECARD_OK. Failure: ONECARD_ERR_INVALID_ARG (before_unix not
+ * a time from 1970 to 9999), ONECARD_ERR_DATABASE, ONECARD_ERR_NOMEM.
+ */
+int oc_astore_purge_sessions(struct oc_astore *s, int64_t before_unix,
+			     int64_t *deleted) OC_ASTORE_WARN_UNUSED;
 
 #endif /* ONECARD_AUTHD_STORE_H */

@@ -170,7 +170,71 @@ int oc_astore_check_challenge(const struct oc_astore_challenge *c)
 	return r;
 }
 
-static int token_ok(const struct oc_astore_token *t, const struct oc_astore_login *l)
+/* A session id: OC_ASTORE_SID_MIN..MAX of [A-Za-z0-9_-]. */
+static int sid_ok(const char *v, enum need need, const char *field)
+{
+	int r = text_ok(v, OC_ASTORE_SID_MAX, need, field);
+
+	if (r == ONECARD_OK && v != NULL &&
+	    (!all_in(v, JTI_SET) || strlen(v) < OC_ASTORE_SID_MIN)) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, field, "is not 16..64 of [A-Za-z0-9_-]");
+	}
+	return r;
+}
+
+/* An error code: [a-z][a-z0-9_]*, 1..OC_ASTORE_REASON_MAX. */
+static int reason_ok(const char *v, const char *field)
+{
+	int r = text_ok(v, OC_ASTORE_REASON_MAX, REQUIRED, field);
+
+	if (r == ONECARD_OK && (!all_in(v, LOWER DIGITS "_") || v[0] < 'a' || v[0] > 'z')) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, field,
+			   "is not an error code ([a-z][a-z0-9_]*)");
+	}
+	return r;
+}
+
+/* JSON text from the caller: it may hold newlines and tabs between
+ * values, so UTF-8 only here; the server checks its shape (jsonb). */
+static int json_ok(const char *v, size_t max, const char *field)
+{
+	size_t len;
+
+	if (v == NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, field, "is missing");
+	}
+	len = strnlen(v, max + 1);
+	if (len > max) {
+		return refuse(ONECARD_ERR_TOO_LARGE, field, "is over its maximum length");
+	}
+	if (len == 0 || !oc_utf8_valid((const unsigned char *)v, len)) {
+		return refuse(ONECARD_ERR_INVALID_ARG, field, "is empty or not UTF-8");
+	}
+	return ONECARD_OK;
+}
+
+/* The outcome, its reason and its token go together (a login's and a
+ * grant's alike). */
+static int outcome_ok(enum oc_astore_outcome outcome, const char *reason, int has_token)
+{
+	if (oc_astore_outcome_str(outcome) == NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the outcome", "is not one of the three");
+	}
+	if ((outcome == OC_ASTORE_SUCCESS) != (has_token != 0)) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the token",
+			      "is given other than exactly for a success");
+	}
+	if (outcome == OC_ASTORE_SUCCESS) {
+		return reason == NULL ? ONECARD_OK
+				      : refuse(ONECARD_ERR_INVALID_ARG, "the reason",
+					       "is given for a success");
+	}
+	return reason_ok(reason, "the reason");
+}
+
+/* A token's own fields; how they tie to the login or grant is checked
+ * by the caller, once its fields are known to be set. */
+static int token_fields_ok(const struct oc_astore_token *t)
 {
 	int r;
 
@@ -199,6 +263,16 @@ static int token_ok(const struct oc_astore_token *t, const struct oc_astore_logi
 	if (r == ONECARD_OK && t->exp <= t->iat) {
 		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's exp", "is not after its iat");
 	}
+	if (r == ONECARD_OK) {
+		r = sid_ok(t->sid, OPTIONAL, "the token's sid");
+	}
+	return r;
+}
+
+static int token_ok(const struct oc_astore_token *t, const struct oc_astore_login *l)
+{
+	int r = token_fields_ok(t);
+
 	/* Checked after the login's own fields, which are then set. */
 	if (r == ONECARD_OK && strcmp(t->sub, l->person_id) != 0) {
 		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's sub", "is not the login's person");
@@ -206,6 +280,46 @@ static int token_ok(const struct oc_astore_token *t, const struct oc_astore_logi
 	if (r == ONECARD_OK && strcmp(t->aud, l->audience) != 0) {
 		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's aud",
 			   "is not the login's audience");
+	}
+	if (r == ONECARD_OK && l->session == NULL && t->sid != NULL) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's sid",
+			   "is given for a login that opened no session");
+	}
+	if (r == ONECARD_OK && l->session != NULL &&
+	    (t->sid == NULL || strcmp(t->sid, l->session->sid) != 0)) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's sid", "is not the session's sid");
+	}
+	return r;
+}
+
+/* The session a login opens. */
+static int session_ok(const struct oc_astore_session *ss)
+{
+	int r;
+
+	if (ss->secret_hash == NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the session's credential hash",
+			      "is missing");
+	}
+	r = sid_ok(ss->sid, REQUIRED, "the session's sid");
+	if (r == ONECARD_OK) {
+		r = text_ok(ss->acr, OC_ASTORE_ACR_MAX, REQUIRED, "the session's acr");
+	}
+	if (r == ONECARD_OK) {
+		r = json_ok(ss->amr_json, OC_ASTORE_AMR_JSON_MAX, "the session's amr JSON");
+	}
+	if (r == ONECARD_OK) {
+		r = json_ok(ss->certs_json, OC_ASTORE_CERTS_JSON_MAX,
+			    "the session's certificates' JSON");
+	}
+	if (r == ONECARD_OK && (ss->idle_timeout <= 0 || ss->absolute_timeout <= 0 ||
+				ss->absolute_timeout > OC_ASTORE_SESSION_TIMEOUT_MAX)) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the session's timeouts",
+			   "are not 1 s to 366 days");
+	}
+	if (r == ONECARD_OK && ss->idle_timeout > ss->absolute_timeout) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the session's idle timeout",
+			   "is longer than its absolute timeout");
 	}
 	return r;
 }
@@ -239,17 +353,7 @@ static int login_fields_ok(const struct oc_astore_login *l)
 		r = text_ok(l->card_id, OC_ASTORE_CARD_ID_MAX, who, "the card id");
 	}
 	if (r == ONECARD_OK && l->certs_json != NULL) {
-		/* JSON may hold newlines and tabs between values: UTF-8 only
-		 * here; the server checks it is a JSON array. */
-		size_t len = strnlen(l->certs_json, OC_ASTORE_CERTS_JSON_MAX + 1);
-
-		if (len > OC_ASTORE_CERTS_JSON_MAX) {
-			r = refuse(ONECARD_ERR_TOO_LARGE, "the certificates' JSON",
-				   "is over its maximum length");
-		} else if (len == 0 || !oc_utf8_valid((const unsigned char *)l->certs_json, len)) {
-			r = refuse(ONECARD_ERR_INVALID_ARG, "the certificates' JSON",
-				   "is empty or not UTF-8");
-		}
+		r = json_ok(l->certs_json, OC_ASTORE_CERTS_JSON_MAX, "the certificates' JSON");
 	}
 	return r;
 }
@@ -261,30 +365,106 @@ int oc_astore_check_login(const struct oc_astore_login *l, const struct oc_astor
 	if (l == NULL) {
 		return refuse(ONECARD_ERR_INVALID_ARG, "the login", "is missing");
 	}
-	if (oc_astore_outcome_str(l->outcome) == NULL) {
-		return refuse(ONECARD_ERR_INVALID_ARG, "the outcome", "is not one of the three");
+	r = outcome_ok(l->outcome, l->reason, t != NULL);
+	if (r == ONECARD_OK && l->session != NULL && l->outcome != OC_ASTORE_SUCCESS) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the session",
+			   "is opened by other than a success");
 	}
-	if ((l->outcome == OC_ASTORE_SUCCESS) != (t != NULL)) {
-		return refuse(ONECARD_ERR_INVALID_ARG, "the token",
-			      "is given other than exactly for a success");
+	if (r == ONECARD_OK) {
+		r = login_fields_ok(l);
 	}
-	if (l->outcome == OC_ASTORE_SUCCESS && l->reason != NULL) {
-		return refuse(ONECARD_ERR_INVALID_ARG, "the reason", "is given for a success");
+	if (r == ONECARD_OK && l->session != NULL) {
+		r = session_ok(l->session);
 	}
-	if (l->outcome != OC_ASTORE_SUCCESS) {
-		r = text_ok(l->reason, OC_ASTORE_REASON_MAX, REQUIRED, "the reason");
-		if (r != ONECARD_OK) {
-			return r;
-		}
-		if (!all_in(l->reason, LOWER DIGITS "_") || l->reason[0] < 'a' ||
-		    l->reason[0] > 'z') {
-			return refuse(ONECARD_ERR_INVALID_ARG, "the reason",
-				      "is not an error code ([a-z][a-z0-9_]*)");
-		}
-	}
-	r = login_fields_ok(l);
 	if (r == ONECARD_OK && t != NULL) {
 		r = token_ok(t, l);
 	}
 	return r;
+}
+
+int oc_astore_check_session_key(const uint8_t *secret_hash, const char *sid)
+{
+	if ((secret_hash == NULL) == (sid == NULL)) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the session's key",
+			      "is not exactly one of the credential hash and the sid");
+	}
+	return sid_ok(sid, OPTIONAL, "the sid");
+}
+
+int oc_astore_check_session_end(const uint8_t *secret_hash, const char *sid, const char *reason,
+				const char *remote_addr)
+{
+	int r = oc_astore_check_session_key(secret_hash, sid);
+
+	if (r == ONECARD_OK) {
+		r = reason_ok(reason, "the end reason");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(remote_addr, OC_ASTORE_ADDR_MAX, OPTIONAL, "the remote address");
+	}
+	return r;
+}
+
+int oc_astore_check_grant(const struct oc_astore_grant *g, const struct oc_astore_token *t)
+{
+	enum need on_success;
+	int exchange, r;
+
+	if (g == NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the grant", "is missing");
+	}
+	on_success = g->outcome == OC_ASTORE_SUCCESS ? REQUIRED : OPTIONAL;
+	r = outcome_ok(g->outcome, g->reason, t != NULL);
+	if (r == ONECARD_OK) {
+		r = text_ok(g->grant, OC_ASTORE_GRANT_MAX, REQUIRED, "the grant type");
+	}
+	if (r != ONECARD_OK) {
+		return r;
+	}
+	exchange = strcmp(g->grant, "token_exchange") == 0;
+	if (!exchange && strcmp(g->grant, "refresh_token") != 0) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the grant type",
+			      "is not refresh_token or token_exchange");
+	}
+	if (!exchange && g->subject_type != NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the subject type",
+			      "is given for other than an exchange");
+	}
+	r = text_ok(g->subject_type, OC_ASTORE_GRANT_MAX, exchange ? on_success : OPTIONAL,
+		    "the subject type");
+	if (r == ONECARD_OK && g->subject_type != NULL &&
+	    strcmp(g->subject_type, "refresh_token") != 0 &&
+	    strcmp(g->subject_type, "access_token") != 0) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the subject type",
+			   "is not refresh_token or access_token");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(g->remote_addr, OC_ASTORE_ADDR_MAX, OPTIONAL, "the remote address");
+	}
+	if (r == ONECARD_OK) {
+		r = sid_ok(g->sid, on_success, "the grant's sid");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(g->audience, OC_ASTORE_AUDIENCE_MAX, on_success, "the audience");
+	}
+	if (r == ONECARD_OK) {
+		r = text_ok(g->detail, OC_ASTORE_DETAIL_MAX, OPTIONAL, "the detail");
+	}
+	if (r == ONECARD_OK && t != NULL) {
+		r = token_fields_ok(t);
+	}
+	/* A success has its sid and audience set (checked above). */
+	if (r == ONECARD_OK && t != NULL && strcmp(t->aud, g->audience) != 0) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's aud",
+			   "is not the grant's audience");
+	}
+	if (r == ONECARD_OK && t != NULL && (t->sid == NULL || strcmp(t->sid, g->sid) != 0)) {
+		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's sid", "is not the grant's sid");
+	}
+	return r;
+}
+
+int oc_astore_check_time(int64_t t, const char *field)
+{
+	return time_ok(t, field);
 }

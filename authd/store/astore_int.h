@@ -34,6 +34,13 @@ void oc_astore_diag_set(const char *text);
 int oc_astore_check_new(const char *conninfo, unsigned pool_size, const char *instance_name);
 int oc_astore_check_challenge(const struct oc_astore_challenge *c);
 int oc_astore_check_login(const struct oc_astore_login *l, const struct oc_astore_token *t);
+/* Exactly one of secret_hash and sid, the sid in its form. */
+int oc_astore_check_session_key(const uint8_t *secret_hash, const char *sid);
+int oc_astore_check_session_end(const uint8_t *secret_hash, const char *sid, const char *reason,
+				const char *remote_addr);
+int oc_astore_check_grant(const struct oc_astore_grant *g, const struct oc_astore_token *t);
+/* A Unix time from 1970 (exclusive) to OC_ASTORE_TIME_MAX. */
+int oc_astore_check_time(int64_t t, const char *field);
 
 /* "success", "refused", "error"; NULL for anything else. */
 const char *oc_astore_outcome_str(enum oc_astore_outcome outcome);

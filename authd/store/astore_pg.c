@@ -11,7 +11,8 @@
  * sent has certainly written nothing, and the whole transaction may run
  * again on the reset connection. Once the COMMIT is sent, a lost
  * connection leaves the outcome unknown: the call fails, never repeats.
- * Reads, the purge and the migrations repeat safely.
+ * Reads, the purges, a session's touch (one UPDATE that only moves its
+ * last use forward to now()) and the migrations repeat safely.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,19 +32,25 @@
 #include "pg_migrate.h"
 #include "pg_reason.h"
 
-#define INT_TEXT_MAX	24u /* bytes of a decimal int64, sign and NUL included */
-#define SQLSTATE_SIZE	6u
-#define IDENT_SIZE	64u /* PostgreSQL identifiers: 63 bytes and the NUL */
-#define STR_(x)		#x
-#define STR(x)		STR_(x)
-#define BEGIN_SQL	"BEGIN ISOLATION LEVEL READ COMMITTED"
-#define NONCE_PKEY	"authd_nonces_pkey"
-#define LOGIN_NONCE_KEY "authd_logins_nonce_key"
-#define LOGIN_CERTS_CHK "authd_logins_certs_check"
+#define INT_TEXT_MAX	  24u /* bytes of a decimal int64, sign and NUL included */
+#define SQLSTATE_SIZE	  6u
+#define IDENT_SIZE	  64u /* PostgreSQL identifiers: 63 bytes and the NUL */
+#define STR_(x)		  #x
+#define STR(x)		  STR_(x)
+#define BEGIN_SQL	  "BEGIN ISOLATION LEVEL READ COMMITTED"
+#define NONCE_PKEY	  "authd_nonces_pkey"
+#define LOGIN_NONCE_KEY	  "authd_logins_nonce_key"
+#define LOGIN_CERTS_CHK	  "authd_logins_certs_check"
+#define SESSION_AMR_CHK	  "authd_sessions_amr_check"
+#define SESSION_CERTS_CHK "authd_sessions_certs_check"
+#define TOKEN_SID_SESSION "authd_tokens_sid_session"
+/* "\\x" and two hex digits a byte, NUL: a bytea parameter in text form. */
+#define HASH_TEXT_SIZE (2u + 2u * OC_ASTORE_SESSION_HASH_LEN + 1u)
 
 /* SQLSTATEs the store tells apart (PostgreSQL, Appendix A). */
 #define SQLSTATE_UNIQUE_VIOLATION "23505"
 #define SQLSTATE_CHECK_VIOLATION  "23514"
+#define SQLSTATE_FK_VIOLATION	  "23503"
 #define SQLSTATE_CLASS_DATA	  "22" /* data exception */
 
 struct slot {
@@ -378,6 +385,47 @@ static int failed_with(const struct call *c, const char *sqlstate, const char *c
 	       (constraint == NULL || strcmp(c->constraint, constraint) == 0);
 }
 
+/* The decimal integer in column col of row 0 (our own SQL's bigint). */
+static int result_int(struct call *c, const PGresult *res, int col, int64_t *out)
+{
+	const char *v;
+	char *end = NULL;
+	long long n;
+
+	*out = 0;
+	if (PQntuples(res) < 1 || PQnfields(res) <= col || PQgetisnull(res, 0, col)) {
+		say(c, "unexpected shape of a result");
+		return ONECARD_ERR_DATABASE;
+	}
+	v = PQgetvalue(res, 0, col);
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0') {
+		say(c, "unexpected number in a result");
+		return ONECARD_ERR_DATABASE;
+	}
+	*out = (int64_t)n;
+	return ONECARD_OK;
+}
+
+/* The row count of a DELETE or UPDATE. */
+static int result_count(struct call *c, PGresult *res, int64_t *out)
+{
+	const char *count = PQcmdTuples(res);
+	char *end = NULL;
+	long long v;
+
+	*out = 0;
+	errno = 0;
+	v = strtoll(count, &end, 10);
+	if (errno != 0 || end == count || *end != '\0' || v < 0) {
+		say(c, "unexpected row count in a result");
+		return ONECARD_ERR_DATABASE;
+	}
+	*out = (int64_t)v;
+	return ONECARD_OK;
+}
+
 static int begin(struct call *c)
 {
 	return exec(c, BEGIN_SQL, 0, NULL, PGRES_COMMAND_OK, NULL);
@@ -450,6 +498,21 @@ static int op_challenge(struct call *c, const void *arg)
 	return r;
 }
 
+/* A SHA-256 as a bytea parameter in text form ("\x" and hex). */
+static void hash_text(char out[HASH_TEXT_SIZE], const uint8_t *hash)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	out[0] = '\\';
+	out[1] = 'x';
+	for (i = 0; i < OC_ASTORE_SESSION_HASH_LEN; i++) {
+		out[2 + 2 * i] = digits[hash[i] >> 4];
+		out[3 + 2 * i] = digits[hash[i] & 15];
+	}
+	out[HASH_TEXT_SIZE - 1] = '\0';
+}
+
 struct login_args {
 	const struct oc_astore_login *l;
 	const struct oc_astore_token *t;
@@ -477,13 +540,26 @@ static int insert_nonce(struct call *c, const struct oc_astore_login *l)
 	return r;
 }
 
-/* Step 2: the login row; its id for the token row. */
+/* The id an INSERT ... RETURNING id gave, as decimal text. */
+static int returned_id(struct call *c, const PGresult *res, char id[INT_TEXT_MAX])
+{
+	const char *v = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
+
+	id[0] = '\0';
+	if (v[0] == '\0' || strlen(v) >= INT_TEXT_MAX || v[strspn(v, "0123456789")] != '\0') {
+		say(c, "unexpected row id in a result");
+		return ONECARD_ERR_DATABASE;
+	}
+	memcpy(id, v, strlen(v) + 1);
+	return ONECARD_OK;
+}
+
+/* Step 2: the login row; its id for the session and token rows. */
 static int insert_login(struct call *c, const struct oc_astore_login *l,
 			const struct oc_astore_token *t, char login_id[INT_TEXT_MAX])
 {
 	const char *values[12];
 	PGresult *res = NULL;
-	const char *v;
 	int r;
 
 	login_id[0] = '\0';
@@ -521,40 +597,84 @@ static int insert_login(struct call *c, const struct oc_astore_login *l,
 		}
 		goto out;
 	}
-	v = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
-	if (v[0] == '\0' || strlen(v) >= INT_TEXT_MAX || v[strspn(v, "0123456789")] != '\0') {
-		say(c, "unexpected login id in a result");
-		r = ONECARD_ERR_DATABASE;
-		goto out;
-	}
-	memcpy(login_id, v, strlen(v) + 1);
+	r = returned_id(c, res, login_id);
 out:
 	PQclear(res);
 	return r;
 }
 
-/* Step 3: the token row. */
-static int insert_token(struct call *c, const struct oc_astore_token *t,
-			const char login_id[INT_TEXT_MAX])
+/* Step 3: the session the login opens, timed by the server's clock from
+ * this transaction's start (now()). */
+static int insert_session(struct call *c, const struct oc_astore_login *l,
+			  const char login_id[INT_TEXT_MAX])
+{
+	const struct oc_astore_session *ss = l->session;
+	char hash[HASH_TEXT_SIZE], absolute[INT_TEXT_MAX], idle[INT_TEXT_MAX];
+	const char *values[11];
+	int r;
+
+	hash_text(hash, ss->secret_hash);
+	int_text(absolute, ss->absolute_timeout);
+	int_text(idle, ss->idle_timeout);
+	values[0] = ss->sid;
+	values[1] = hash;
+	values[2] = login_id;
+	values[3] = l->person_id;
+	values[4] = l->enterprise_uscc;
+	values[5] = l->card_id;
+	values[6] = ss->acr;
+	values[7] = ss->amr_json;
+	values[8] = ss->certs_json;
+	values[9] = absolute;
+	values[10] = idle;
+	r = exec(c,
+		 "INSERT INTO authd_sessions (sid, secret_hash, login_id, person_id,"
+		 " enterprise_uscc, card_id, acr, amr, certs, created_at, expires_at,"
+		 " idle_timeout, last_used_at)"
+		 " VALUES ($1, $2::bytea, $3::bigint, $4, $5, $6, $7, $8::jsonb, $9::jsonb,"
+		 " now(), now() + $10::bigint * interval '1 second', $11::integer, now())",
+		 11, values, PGRES_COMMAND_OK, NULL);
+	/* The two conversions of a caller's text are $8 and $9 (jsonb);
+	 * the rest is text checked before, or numbers written here. */
+	if (r != ONECARD_OK && (strncmp(c->sqlstate, SQLSTATE_CLASS_DATA, 2) == 0 ||
+				failed_with(c, SQLSTATE_CHECK_VIOLATION, SESSION_AMR_CHK) ||
+				failed_with(c, SQLSTATE_CHECK_VIOLATION, SESSION_CERTS_CHK))) {
+		say(c, "the session's amr or certificates' JSON is not a JSON array of its kind");
+		r = ONECARD_ERR_BAD_FORMAT;
+	}
+	return r;
+}
+
+/* The token row, from a login (login_id) or a grant (grant_id). */
+static int insert_token(struct call *c, const struct oc_astore_token *t, const char *login_id,
+			const char *grant_id)
 {
 	char iat[INT_TEXT_MAX], exp[INT_TEXT_MAX];
-	const char *values[8];
+	const char *values[10];
+	int r;
 
 	int_text(iat, t->iat);
 	int_text(exp, t->exp);
 	values[0] = t->jti;
 	values[1] = login_id;
-	values[2] = t->sub;
-	values[3] = t->aud;
-	values[4] = t->kid;
-	values[5] = t->acr;
-	values[6] = iat;
-	values[7] = exp;
-	return exec(c,
-		    "INSERT INTO authd_tokens (jti, login_id, sub, aud, kid, acr, iat, exp)"
-		    " VALUES ($1, $2::bigint, $3, $4, $5, $6, to_timestamp($7::bigint),"
-		    " to_timestamp($8::bigint))",
-		    8, values, PGRES_COMMAND_OK, NULL);
+	values[2] = grant_id;
+	values[3] = t->sub;
+	values[4] = t->aud;
+	values[5] = t->kid;
+	values[6] = t->acr;
+	values[7] = iat;
+	values[8] = exp;
+	values[9] = t->sid;
+	r = exec(c,
+		 "INSERT INTO authd_tokens (jti, login_id, grant_id, sub, aud, kid, acr, iat,"
+		 " exp, sid) VALUES ($1, $2::bigint, $3::bigint, $4, $5, $6, $7,"
+		 " to_timestamp($8::bigint), to_timestamp($9::bigint), $10)",
+		 10, values, PGRES_COMMAND_OK, NULL);
+	if (r != ONECARD_OK && failed_with(c, SQLSTATE_FK_VIOLATION, TOKEN_SID_SESSION)) {
+		say(c, "the token's sid names no session of its sub");
+		r = ONECARD_ERR_INVALID_ARG;
+	}
+	return r;
 }
 
 static int op_login(struct call *c, const void *arg)
@@ -570,8 +690,11 @@ static int op_login(struct call *c, const void *arg)
 	if (r == ONECARD_OK) {
 		r = insert_login(c, a->l, a->t, login_id);
 	}
+	if (r == ONECARD_OK && a->l->session != NULL) {
+		r = insert_session(c, a->l, login_id);
+	}
 	if (r == ONECARD_OK && a->t != NULL) {
-		r = insert_token(c, a->t, login_id);
+		r = insert_token(c, a->t, login_id, NULL);
 	}
 	if (r == ONECARD_OK) {
 		r = commit(c);
@@ -580,10 +703,341 @@ static int op_login(struct call *c, const void *arg)
 	return r;
 }
 
+/* ---- sessions ------------------------------------------------------------ */
+
+/* When a session goes idle: its last use and its idle timeout. */
+#define SESSION_IDLE_AT "last_used_at + idle_timeout * interval '1 second'"
+/* A session's columns as the row reads them, then its state. Times are
+ * whole Unix seconds (rounded down). */
+#define SESSION_COLUMNS                                                          \
+	"sid, person_id, enterprise_uscc, card_id, acr, amr::text, certs::text," \
+	" floor(extract(epoch FROM created_at))::bigint,"                        \
+	" floor(extract(epoch FROM expires_at))::bigint,"                        \
+	" floor(extract(epoch FROM " SESSION_IDLE_AT "))::bigint,"               \
+	" COALESCE(floor(extract(epoch FROM ended_at))::bigint, 0)"
+/* Live by the database's clock: not ended, before both expiries. */
+#define SESSION_LIVE "ended_at IS NULL AND now() < expires_at AND now() < " SESSION_IDLE_AT
+/* An end beats an expiry, the absolute expiry the idle one. */
+#define SESSION_STATE                                                               \
+	"CASE WHEN ended_at IS NOT NULL THEN 'ended' WHEN now() >= expires_at THEN" \
+	" 'expired' WHEN now() >= " SESSION_IDLE_AT " THEN 'idle' ELSE 'live' END"
+#define BY_HASH " WHERE secret_hash = $1::bytea"
+#define BY_SID	" WHERE sid = $1"
+#define TOUCH(by)                                                                   \
+	"UPDATE authd_sessions SET last_used_at = GREATEST(last_used_at, now())" by \
+	" AND " SESSION_LIVE " RETURNING " SESSION_COLUMNS ", 'live'"
+#define LOOK(by) "SELECT " SESSION_COLUMNS ", " SESSION_STATE " FROM authd_sessions" by
+
+enum {
+	COL_SID,
+	COL_PERSON,
+	COL_USCC,
+	COL_CARD,
+	COL_ACR,
+	COL_AMR,
+	COL_CERTS,
+	COL_CREATED,
+	COL_EXPIRES,
+	COL_IDLE,
+	COL_ENDED,
+	COL_STATE,
+	SESSION_NCOLS
+};
+
+struct use_args {
+	const uint8_t *secret_hash;
+	const char *sid;
+	int touch;
+	enum oc_astore_session_state *state;
+	struct oc_astore_session_row *row; /* may be NULL */
+};
+
+/* Copies a text column into a fixed buffer of size bytes. */
+static int copy_col(struct call *c, const PGresult *res, int col, char *out, size_t size)
+{
+	size_t len = (size_t)PQgetlength(res, 0, col);
+
+	if (PQgetisnull(res, 0, col) || len >= size) {
+		say(c, "unexpected session column in a result");
+		return ONECARD_ERR_DATABASE;
+	}
+	memcpy(out, PQgetvalue(res, 0, col), len + 1);
+	return ONECARD_OK;
+}
+
+/* A malloc'd copy of a text column. */
+static int dup_col(struct call *c, const PGresult *res, int col, char **out)
+{
+	size_t len = (size_t)PQgetlength(res, 0, col);
+
+	*out = NULL;
+	if (PQgetisnull(res, 0, col)) {
+		say(c, "unexpected session column in a result");
+		return ONECARD_ERR_DATABASE;
+	}
+	*out = malloc(len + 1);
+	if (*out == NULL) {
+		say(c, "out of memory");
+		return ONECARD_ERR_NOMEM;
+	}
+	memcpy(*out, PQgetvalue(res, 0, col), len + 1);
+	return ONECARD_OK;
+}
+
+/* The session and its state from a result of SESSION_COLUMNS and a
+ * state; row (may be NULL) filled only on success. */
+static int read_session(struct call *c, const PGresult *res, enum oc_astore_session_state *state,
+			struct oc_astore_session_row *row)
+{
+	struct oc_astore_session_row got;
+	const char *st;
+	int r;
+
+	memset(&got, 0, sizeof(got));
+	*state = 0;
+	if (PQntuples(res) != 1 || PQnfields(res) != SESSION_NCOLS ||
+	    PQgetisnull(res, 0, COL_STATE)) {
+		say(c, "unexpected shape of a session result");
+		r = ONECARD_ERR_DATABASE;
+		goto out;
+	}
+	st = PQgetvalue(res, 0, COL_STATE);
+	if (strcmp(st, "live") == 0) {
+		*state = OC_ASTORE_SESSION_LIVE;
+	} else if (strcmp(st, "ended") == 0) {
+		*state = OC_ASTORE_SESSION_ENDED;
+	} else if (strcmp(st, "expired") == 0) {
+		*state = OC_ASTORE_SESSION_EXPIRED;
+	} else if (strcmp(st, "idle") == 0) {
+		*state = OC_ASTORE_SESSION_IDLE;
+	} else {
+		say(c, "unexpected session state in a result");
+		r = ONECARD_ERR_DATABASE;
+		goto out;
+	}
+	r = copy_col(c, res, COL_SID, got.sid, sizeof(got.sid));
+	if (r == ONECARD_OK) {
+		r = copy_col(c, res, COL_PERSON, got.person_id, sizeof(got.person_id));
+	}
+	if (r == ONECARD_OK) {
+		r = copy_col(c, res, COL_USCC, got.enterprise_uscc, sizeof(got.enterprise_uscc));
+	}
+	if (r == ONECARD_OK) {
+		r = copy_col(c, res, COL_CARD, got.card_id, sizeof(got.card_id));
+	}
+	if (r == ONECARD_OK) {
+		r = copy_col(c, res, COL_ACR, got.acr, sizeof(got.acr));
+	}
+	if (r == ONECARD_OK) {
+		r = result_int(c, res, COL_CREATED, &got.created_at);
+	}
+	if (r == ONECARD_OK) {
+		r = result_int(c, res, COL_EXPIRES, &got.expires_at);
+	}
+	if (r == ONECARD_OK) {
+		r = result_int(c, res, COL_IDLE, &got.idle_expires_at);
+	}
+	if (r == ONECARD_OK) {
+		r = result_int(c, res, COL_ENDED, &got.ended_at);
+	}
+	if (r == ONECARD_OK && row != NULL) {
+		r = dup_col(c, res, COL_AMR, &got.amr_json);
+	}
+	if (r == ONECARD_OK && row != NULL) {
+		r = dup_col(c, res, COL_CERTS, &got.certs_json);
+	}
+	if (r == ONECARD_OK && row != NULL) {
+		*row = got;
+		memset(&got, 0, sizeof(got));
+	}
+out:
+	if (r != ONECARD_OK) {
+		*state = 0;
+	}
+	oc_astore_session_row_clear(&got);
+	return r;
+}
+
+/* Touches a live session in one statement; when none was live, one read
+ * tells why. The touch only moves the last use forward, so running it
+ * again after a lost connection is harmless: no transaction, no COMMIT. */
+static int op_session_use(struct call *c, const void *arg)
+{
+	const struct use_args *a = arg;
+	char hash[HASH_TEXT_SIZE];
+	const char *values[1];
+	PGresult *res = NULL;
+	int r;
+
+	*a->state = 0;
+	if (a->row != NULL) {
+		memset(a->row, 0, sizeof(*a->row));
+	}
+	if (a->secret_hash != NULL) {
+		hash_text(hash, a->secret_hash);
+		values[0] = hash;
+	} else {
+		values[0] = a->sid;
+	}
+	if (a->touch) {
+		r = exec(c, a->secret_hash != NULL ? TOUCH(BY_HASH) : TOUCH(BY_SID), 1, values,
+			 PGRES_TUPLES_OK, &res);
+	} else {
+		r = ONECARD_OK;
+	}
+	if (r == ONECARD_OK && (res == NULL || PQntuples(res) == 0)) {
+		/* Not touched: read what it is, if anything. */
+		PQclear(res);
+		r = exec(c, a->secret_hash != NULL ? LOOK(BY_HASH) : LOOK(BY_SID), 1, values,
+			 PGRES_TUPLES_OK, &res);
+	}
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		*a->state = OC_ASTORE_SESSION_UNKNOWN;
+		goto out;
+	}
+	r = read_session(c, res, a->state, a->row);
+out:
+	PQclear(res);
+	return r;
+}
+
+struct end_args {
+	const uint8_t *secret_hash;
+	const char *sid;
+	const char *reason;
+	const char *remote_addr;
+	int *ended;
+};
+
+/* Ends the session and records the event, in one transaction; the
+ * UPDATE's condition makes a second end (here or at another instance,
+ * which waits for this one's row lock) find nothing. */
+static int op_session_end(struct call *c, const void *arg)
+{
+	const struct end_args *a = arg;
+	char hash[HASH_TEXT_SIZE], sid[OC_ASTORE_SID_MAX + 1];
+	const char *values[4];
+	PGresult *res = NULL;
+	size_t len;
+	int r;
+
+	*a->ended = 0;
+	if (a->secret_hash != NULL) {
+		hash_text(hash, a->secret_hash);
+		values[0] = hash;
+	} else {
+		values[0] = a->sid;
+	}
+	values[1] = a->reason;
+	r = begin(c);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	r = exec(c,
+		 a->secret_hash != NULL
+			 ? "UPDATE authd_sessions SET ended_at = now(), end_reason = $2" BY_HASH
+			   " AND ended_at IS NULL RETURNING sid"
+			 : "UPDATE authd_sessions SET ended_at = now(), end_reason = $2" BY_SID
+			   " AND ended_at IS NULL RETURNING sid",
+		 2, values, PGRES_TUPLES_OK, &res);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		/* Unknown or ended before: nothing to write. */
+		r = exec(c, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL);
+		goto out;
+	}
+	len = (size_t)PQgetlength(res, 0, 0);
+	if (PQntuples(res) != 1 || len >= sizeof(sid)) {
+		say(c, "unexpected sid in a result");
+		r = ONECARD_ERR_DATABASE;
+		goto out;
+	}
+	memcpy(sid, PQgetvalue(res, 0, 0), len + 1);
+	values[0] = c->s->instance;
+	values[1] = a->remote_addr;
+	values[2] = sid;
+	values[3] = a->reason;
+	r = exec(c,
+		 "INSERT INTO authd_session_events (instance, remote_addr, sid, reason)"
+		 " VALUES ($1, $2, $3, $4)",
+		 4, values, PGRES_COMMAND_OK, NULL);
+	if (r == ONECARD_OK) {
+		r = commit(c);
+	}
+	if (r == ONECARD_OK) {
+		*a->ended = 1;
+	}
+out:
+	PQclear(res);
+	return r;
+}
+
+struct grant_args {
+	const struct oc_astore_grant *g;
+	const struct oc_astore_token *t;
+};
+
+static int op_grant(struct call *c, const void *arg)
+{
+	const struct grant_args *a = arg;
+	const struct oc_astore_grant *g = a->g;
+	char grant_id[INT_TEXT_MAX];
+	const char *values[10];
+	PGresult *res = NULL;
+	int r;
+
+	values[0] = c->s->instance;
+	values[1] = g->remote_addr;
+	values[2] = g->grant;
+	values[3] = g->subject_type;
+	values[4] = g->sid;
+	values[5] = g->audience;
+	values[6] = oc_astore_outcome_str(g->outcome);
+	values[7] = g->reason;
+	values[8] = g->detail;
+	values[9] = a->t != NULL ? a->t->jti : NULL;
+	r = begin(c);
+	if (r == ONECARD_OK) {
+		r = exec(c,
+			 "INSERT INTO authd_grants (instance, remote_addr, grant_type,"
+			 " subject_type, sid, audience, outcome, reason, detail, jti)"
+			 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+			 10, values, PGRES_TUPLES_OK, &res);
+	}
+	if (r == ONECARD_OK) {
+		r = returned_id(c, res, grant_id);
+	}
+	if (r == ONECARD_OK && a->t != NULL) {
+		r = insert_token(c, a->t, NULL, grant_id);
+	}
+	if (r == ONECARD_OK) {
+		r = commit(c);
+	}
+	PQclear(res);
+	return r;
+}
+
 struct purge_args {
+	const char *sql; /* one DELETE of $1::bigint, Unix time */
 	int64_t before;
 	int64_t *deleted;
 };
+
+/* The nonces of challenges expired before $1. */
+#define PURGE_NONCES_SQL "DELETE FROM authd_nonces WHERE expires_at < to_timestamp($1::bigint)"
+/* Sessions whose end (ended, expired or idle, whichever came first) is
+ * before $1 and already past by the database's clock: a live session
+ * stays, whatever $1 says. */
+#define SESSION_END_AT \
+	"LEAST(COALESCE(ended_at, 'infinity'::timestamptz), expires_at, " SESSION_IDLE_AT ")"
+#define PURGE_SESSIONS_SQL                                                               \
+	"DELETE FROM authd_sessions WHERE " SESSION_END_AT " < to_timestamp($1::bigint)" \
+	" AND " SESSION_END_AT " <= now()"
 
 static int op_purge(struct call *c, const void *arg)
 {
@@ -591,30 +1045,16 @@ static int op_purge(struct call *c, const void *arg)
 	char before[INT_TEXT_MAX];
 	const char *values[1] = {before};
 	PGresult *res = NULL;
-	const char *count;
-	char *end = NULL;
-	long long v;
 	int r;
 
 	*a->deleted = 0;
 	int_text(before, a->before);
 	/* One statement, idempotent: repeating it after a lost connection
 	 * deletes nothing that should stay. */
-	r = exec(c, "DELETE FROM authd_nonces WHERE expires_at < to_timestamp($1::bigint)", 1,
-		 values, PGRES_COMMAND_OK, &res);
-	if (r != ONECARD_OK) {
-		goto out;
+	r = exec(c, a->sql, 1, values, PGRES_COMMAND_OK, &res);
+	if (r == ONECARD_OK) {
+		r = result_count(c, res, a->deleted);
 	}
-	count = PQcmdTuples(res);
-	errno = 0;
-	v = strtoll(count, &end, 10);
-	if (errno != 0 || end == count || *end != '\0' || v < 0) {
-		say(c, "unexpected row count in a result");
-		r = ONECARD_ERR_DATABASE;
-		goto out;
-	}
-	*a->deleted = (int64_t)v;
-out:
 	PQclear(res);
 	return r;
 }
@@ -689,7 +1129,7 @@ int oc_astore_record_login(struct oc_astore *s, const struct oc_astore_login *l,
 int oc_astore_purge_nonces(struct oc_astore *s, int64_t before_unix, int64_t *deleted)
 {
 	int64_t ignored = 0;
-	struct purge_args a = {before_unix, deleted != NULL ? deleted : &ignored};
+	struct purge_args a = {PURGE_NONCES_SQL, before_unix, deleted != NULL ? deleted : &ignored};
 	int r;
 
 	oc_astore_diag_set("");
@@ -703,6 +1143,108 @@ int oc_astore_purge_nonces(struct oc_astore *s, int64_t before_unix, int64_t *de
 	if (before_unix <= 0 || before_unix > OC_ASTORE_TIME_MAX) {
 		oc_astore_diag_set("the purge time is not a time from 1970 to 9999");
 		return ONECARD_ERR_INVALID_ARG;
+	}
+	return with_connection(s, op_purge, &a);
+}
+
+void oc_astore_session_row_clear(struct oc_astore_session_row *row)
+{
+	if (row == NULL) {
+		return;
+	}
+	free(row->amr_json);
+	free(row->certs_json);
+	memset(row, 0, sizeof(*row));
+}
+
+int oc_astore_session_use(struct oc_astore *s, const uint8_t *secret_hash, const char *sid,
+			  int touch, enum oc_astore_session_state *state,
+			  struct oc_astore_session_row *row)
+{
+	const struct use_args a = {secret_hash, sid, touch, state, row};
+	int r;
+
+	oc_astore_diag_set("");
+	if (state != NULL) {
+		*state = 0;
+	}
+	if (row != NULL) {
+		memset(row, 0, sizeof(*row));
+	}
+	r = store_ok(s);
+	if (r == ONECARD_OK && state == NULL) {
+		oc_astore_diag_set("the state output is missing");
+		r = ONECARD_ERR_INVALID_ARG;
+	}
+	if (r == ONECARD_OK && touch != 0 && touch != 1) {
+		oc_astore_diag_set("touch is not 0 or 1");
+		r = ONECARD_ERR_INVALID_ARG;
+	}
+	if (r == ONECARD_OK) {
+		r = oc_astore_check_session_key(secret_hash, sid);
+	}
+	if (r != ONECARD_OK) {
+		return r;
+	}
+	return with_connection(s, op_session_use, &a);
+}
+
+int oc_astore_session_end(struct oc_astore *s, const uint8_t *secret_hash, const char *sid,
+			  const char *reason, const char *remote_addr, int *ended)
+{
+	int ignored = 0;
+	const struct end_args a = {secret_hash, sid, reason, remote_addr,
+				   ended != NULL ? ended : &ignored};
+	int r;
+
+	oc_astore_diag_set("");
+	if (ended != NULL) {
+		*ended = 0;
+	}
+	r = store_ok(s);
+	if (r == ONECARD_OK) {
+		r = oc_astore_check_session_end(secret_hash, sid, reason, remote_addr);
+	}
+	if (r != ONECARD_OK) {
+		return r;
+	}
+	return with_connection(s, op_session_end, &a);
+}
+
+int oc_astore_record_grant(struct oc_astore *s, const struct oc_astore_grant *g,
+			   const struct oc_astore_token *t)
+{
+	const struct grant_args a = {g, t};
+	int r;
+
+	oc_astore_diag_set("");
+	r = store_ok(s);
+	if (r == ONECARD_OK) {
+		r = oc_astore_check_grant(g, t);
+	}
+	if (r != ONECARD_OK) {
+		return r;
+	}
+	return with_connection(s, op_grant, &a);
+}
+
+int oc_astore_purge_sessions(struct oc_astore *s, int64_t before_unix, int64_t *deleted)
+{
+	int64_t ignored = 0;
+	struct purge_args a = {PURGE_SESSIONS_SQL, before_unix,
+			       deleted != NULL ? deleted : &ignored};
+	int r;
+
+	oc_astore_diag_set("");
+	if (deleted != NULL) {
+		*deleted = 0;
+	}
+	r = store_ok(s);
+	if (r == ONECARD_OK) {
+		r = oc_astore_check_time(before_unix, "the purge time");
+	}
+	if (r != ONECARD_OK) {
+		return r;
 	}
 	return with_connection(s, op_purge, &a);
 }

@@ -117,6 +117,43 @@ void at_login_success(struct at_login *a)
 	at_login_fix(a);
 }
 
+void at_sid(char out[AT_SID_SIZE])
+{
+	static const char set[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char raw[AT_SID_SIZE - 1];
+	size_t i;
+
+	assert_int_equal(RAND_bytes(raw, (int)sizeof(raw)), 1);
+	for (i = 0; i < sizeof(raw); i++) {
+		out[i] = set[raw[i] & 63];
+	}
+	out[AT_SID_SIZE - 1] = '\0';
+}
+
+void at_sso_fix(struct at_sso *x)
+{
+	at_login_fix(&x->a);
+	x->s.secret_hash = x->hash;
+	x->s.sid = x->sid;
+	x->a.l.session = &x->s;
+	x->a.t.sid = x->sid;
+}
+
+void at_sso_login(struct at_sso *x, int64_t idle, int64_t absolute)
+{
+	memset(x, 0, sizeof(*x));
+	at_login_success(&x->a);
+	assert_int_equal(RAND_bytes(x->hash, (int)sizeof(x->hash)), 1);
+	at_sid(x->sid);
+	x->s.acr = "card";
+	x->s.amr_json = AT_AMR;
+	x->s.certs_json = AT_SSO_CERTS;
+	x->s.idle_timeout = idle;
+	x->s.absolute_timeout = absolute;
+	at_sso_fix(x);
+}
+
 int64_t at_now_ms(void)
 {
 	struct timespec ts;

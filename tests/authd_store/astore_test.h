@@ -25,6 +25,22 @@ struct at_login {
 	char jti[AT_JTI_SIZE];
 };
 
+#define AT_SID_SIZE 23u /* 22 characters of [A-Za-z0-9_-], NUL */
+#define AT_AMR	    "[\"sc\", \"pin\"]"
+#define AT_SSO_CERTS                                                           \
+	"[{\"agency\": \"customs\", \"sha256\": \"00ff\", \"der\": \"MIIB\"}," \
+	" {\"agency\": \"maritime\", \"sha256\": \"11ee\", \"der\": \"MIIC\"}]"
+
+/* A successful login that opens an SSO session: at_login's fields, the
+ * session (fresh credential hash and sid, amr AT_AMR, certs
+ * AT_SSO_CERTS) and the token carrying its sid. */
+struct at_sso {
+	struct at_login a;
+	struct oc_astore_session s;
+	uint8_t hash[OC_ASTORE_SESSION_HASH_LEN];
+	char sid[AT_SID_SIZE];
+};
+
 /* $ONECARD_PG; fails the test when unset. */
 const char *at_conninfo(void);
 
@@ -48,6 +64,15 @@ void at_login_success(struct at_login *a);
 
 /* Fixes the pointers of a copied struct at_login to its own buffers. */
 void at_login_fix(struct at_login *a);
+
+/* Fills a login with a session of the given timeouts (seconds). */
+void at_sso_login(struct at_sso *x, int64_t idle, int64_t absolute);
+
+/* Fixes the pointers of a copied struct at_sso to its own buffers. */
+void at_sso_fix(struct at_sso *x);
+
+/* A random sid (AT_SID_SIZE - 1 characters of [A-Za-z0-9_-]). */
+void at_sid(char out[AT_SID_SIZE]);
 
 /* Milliseconds on the monotonic clock. */
 int64_t at_now_ms(void);

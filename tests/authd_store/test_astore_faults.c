@@ -8,7 +8,10 @@
  *    the store, which must fail (ONECARD_ERR_DATABASE) and never repeat
  *    the transaction: exactly one row, the COMMIT sent once;
  *  - lost on every statement: one reset, then ONECARD_ERR_DATABASE and
- *    nothing written.
+ *    nothing written;
+ *  - the same for the SSO calls: a session's end lost at its event row is
+ *    repeated and ends it once; a grant lost after its COMMIT is not
+ *    repeated; a touch lost is repeated (it only touches again).
  * Against the fixture's PostgreSQL ($ONECARD_PG).
  */
 #include <setjmp.h>
@@ -206,6 +209,66 @@ static void reads_and_purge_are_repeated(void **state)
 	arm(NONE, 0);
 }
 
+static void sso_calls_follow_the_rule(void **state)
+{
+	struct at_sso x;
+	struct oc_astore_grant g;
+	struct oc_astore_token t;
+	enum oc_astore_session_state st = 0;
+	char jti[AT_JTI_SIZE];
+	int ended = -1;
+
+	(void)state;
+	at_sso_login(&x, 1800, 28800);
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_OK);
+	/* The touch, lost: repeated on the reset connection. */
+	assert_int_equal(oc_astore_ping(store), ONECARD_OK);
+	arm(ALWAYS, 1);
+	assert_int_equal(oc_astore_session_use(store, x.hash, NULL, 1, &st, NULL), ONECARD_OK);
+	assert_int_equal(faults_left, 0);
+	assert_int_equal(st, OC_ASTORE_SESSION_LIVE);
+	/* A grant, its COMMIT's answer lost: unknown, never repeated. */
+	at_hex(jti, 16);
+	memset(&g, 0, sizeof(g));
+	g.grant = "refresh_token";
+	g.sid = x.sid;
+	g.audience = "city-a-customs";
+	g.outcome = OC_ASTORE_SUCCESS;
+	t = x.a.t;
+	t.jti = jti;
+	t.aud = "city-a-customs";
+	arm(AFTER_COMMIT, 1);
+	assert_int_equal(oc_astore_record_grant(store, &g, &t), ONECARD_ERR_DATABASE);
+	assert_non_null(strstr(oc_astore_diagnostic(), "outcome is unknown"));
+	assert_int_equal(commits_sent, 1);
+	arm(NONE, 0);
+	assert_int_equal(at_int(db, "SELECT count(*) FROM authd_grants WHERE jti = $1", jti), 1);
+	assert_int_equal(at_int(db, "SELECT count(*) FROM authd_tokens WHERE jti = $1", jti), 1);
+	/* The end, lost at its event row (before the COMMIT): the
+	 * transaction runs again, the session ends once. (The ping first
+	 * reopens the connection lost above: one reset per call.) */
+	assert_int_equal(oc_astore_ping(store), ONECARD_OK);
+	arm(BEFORE_INSERT, 1);
+	assert_int_equal(oc_astore_session_end(store, x.hash, NULL, "logout", NULL, &ended),
+			 ONECARD_OK);
+	assert_int_equal(faults_left, 0);
+	assert_int_equal(commits_sent, 1);
+	assert_int_equal(ended, 1);
+	arm(NONE, 0);
+	assert_int_equal(
+		at_int(db, "SELECT count(*) FROM authd_session_events WHERE sid = $1", x.sid), 1);
+	assert_int_equal(at_int(db,
+				"SELECT count(*) FROM authd_sessions WHERE sid = $1 AND"
+				" end_reason = 'logout'",
+				x.sid),
+			 1);
+	/* The purge of sessions is repeated like the nonces'. */
+	arm(ALWAYS, 1);
+	assert_int_equal(oc_astore_purge_sessions(store, 1000, NULL), ONECARD_OK);
+	assert_int_equal(faults_left, 0);
+	arm(NONE, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +276,7 @@ int main(void)
 		cmocka_unit_test(lost_after_commit_is_not_repeated),
 		cmocka_unit_test(lost_every_time_fails_after_one_reset),
 		cmocka_unit_test(reads_and_purge_are_repeated),
+		cmocka_unit_test(sso_calls_follow_the_rule),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -29,6 +29,7 @@
 #include <onecard/error.h>
 
 #include "astore.h"
+#include "astore_int.h"
 #include "astore_test.h"
 #include "pg_migrate.h"
 
@@ -82,10 +83,13 @@ static void migrate_twice(void **state)
 	assert_int_equal(oc_astore_migrate(store_a), ONECARD_OK);
 	assert_string_equal(oc_astore_diagnostic(), "");
 	assert_int_equal(oc_astore_migrate(store_b), ONECARD_OK);
-	assert_int_equal(at_int(db, "SELECT count(*) FROM authd_schema_migrations", NULL), 1);
+	assert_int_equal(at_int(db, "SELECT count(*) FROM authd_schema_migrations", NULL),
+			 (long long)oc_astore_migrations_len);
 	assert_int_equal(
 		at_int(db, "SELECT count(*) FROM authd_schema_migrations WHERE version = 1", NULL),
 		1);
+	assert_int_equal(at_int(db, "SELECT max(version) FROM authd_schema_migrations", NULL),
+			 (long long)oc_astore_migrations_len);
 }
 
 /* In a schema of its own (so the shared database is not touched): the
@@ -118,14 +122,16 @@ static void ca_and_authd_share_a_database(void **state)
 			 (long long)oc_migrations_len);
 	assert_int_equal(at_int(conn, "SELECT max(version) FROM schema_migrations", NULL),
 			 (long long)oc_migrations_len);
-	assert_int_equal(at_int(conn, "SELECT count(*) FROM authd_schema_migrations", NULL), 1);
+	assert_int_equal(at_int(conn, "SELECT count(*) FROM authd_schema_migrations", NULL),
+			 (long long)oc_astore_migrations_len);
 	/* Both sets of tables live side by side. */
 	assert_int_equal(at_int(conn,
 				"SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND"
 				" tablename IN ('certificates', 'audit', 'authd_logins',"
-				" 'authd_nonces', 'authd_tokens', 'authd_challenges')",
+				" 'authd_nonces', 'authd_tokens', 'authd_challenges',"
+				" 'authd_sessions', 'authd_session_events', 'authd_grants')",
 				schema),
-			 6);
+			 9);
 	/* A CA row recorded with another SHA-256 is still refused (the
 	 * runner's check, moved from the CA). */
 	PQclear(PQexec(conn, "UPDATE schema_migrations SET sha256 = repeat('0', 64)"

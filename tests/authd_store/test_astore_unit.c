@@ -4,8 +4,10 @@
  * decided before any connection is borrowed. The store here points at a
  * socket folder that does not exist, so a call that got as far as the
  * database would fail with ONECARD_ERR_DATABASE instead; the checks are
- * proven to come first. Also: oc_astore_new() connects to nothing, the
- * diagnostic names fields but never values, and it is per thread.
+ * proven to come first. The same for the SSO calls: a session opened by
+ * a login, looked up, ended; a grant and its token; the session purge.
+ * Also: oc_astore_new() connects to nothing, the diagnostic names fields
+ * but never values, and it is per thread.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -263,6 +265,347 @@ static void purge_checks(void **state)
 	assert_int_equal(oc_astore_purge_nonces(NULL, 1000, &n), ONECARD_ERR_INVALID_ARG);
 }
 
+/* ---- SSO sessions -------------------------------------------------------- */
+
+/* A login opening a session: every rule of the session and of the
+ * token's sid, refused before the database. */
+static void session_login_rules(void **state)
+{
+	struct at_sso base, x;
+	char *s;
+
+	(void)state;
+	at_sso_login(&base, 1800, 28800);
+	x = base;
+	at_sso_fix(&x);
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_ERR_DATABASE);
+	/* The login without a session and its token without a sid: fine. */
+	x.a.l.session = NULL;
+	x.a.t.sid = NULL;
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_ERR_DATABASE);
+
+#define EXPECT(field, value, code)                                                       \
+	do {                                                                             \
+		x = base;                                                                \
+		at_sso_fix(&x);                                                          \
+		field = (value);                                                         \
+		assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), (code)); \
+		assert_string_not_equal(oc_astore_diagnostic(), "");                     \
+	} while (0)
+#define OVERLONG(field, max)                             \
+	do {                                             \
+		s = repeat('a', (max) + 1);              \
+		EXPECT(field, s, ONECARD_ERR_TOO_LARGE); \
+		free(s);                                 \
+	} while (0)
+
+	EXPECT(x.s.secret_hash, NULL, ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "credential hash"));
+	EXPECT(x.s.sid, NULL, ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.sid, "", ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.sid, "abcdefghijklmno", ONECARD_ERR_INVALID_ARG); /* 15: under the minimum */
+	EXPECT(x.s.sid, "abcdefghijklmnop.", ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.sid, "abcdefghijklmnop=", ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.sid, "abcdefgh ijklmnop", ONECARD_ERR_INVALID_ARG);
+	OVERLONG(x.s.sid, OC_ASTORE_SID_MAX);
+	EXPECT(x.s.acr, NULL, ONECARD_ERR_INVALID_ARG);
+	OVERLONG(x.s.acr, OC_ASTORE_ACR_MAX);
+	EXPECT(x.s.amr_json, NULL, ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.amr_json, "", ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.amr_json, "[\"\xc3\x28\"]", ONECARD_ERR_INVALID_ARG);
+	OVERLONG(x.s.amr_json, OC_ASTORE_AMR_JSON_MAX);
+	EXPECT(x.s.certs_json, NULL, ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.certs_json, "", ONECARD_ERR_INVALID_ARG);
+	OVERLONG(x.s.certs_json, OC_ASTORE_CERTS_JSON_MAX);
+	/* Timeouts: positive, idle <= absolute <= the maximum. */
+	EXPECT(x.s.idle_timeout, 0, ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.idle_timeout, -1, ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.absolute_timeout, 0, ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.idle_timeout, 28801, ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "idle timeout"));
+	EXPECT(x.s.absolute_timeout, OC_ASTORE_SESSION_TIMEOUT_MAX + 1, ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.s.absolute_timeout, INT64_MAX, ONECARD_ERR_INVALID_ARG);
+	/* The token's sid is the session's. */
+	EXPECT(x.a.t.sid, NULL, ONECARD_ERR_INVALID_ARG);
+	EXPECT(x.a.t.sid, "ZZZZZZZZZZZZZZZZZZZZZZ", ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "session's sid"));
+	EXPECT(x.a.t.sid, "bad sid", ONECARD_ERR_INVALID_ARG);
+	/* A token with a sid, but no session opened. */
+	EXPECT(x.a.l.session, NULL, ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "opened no session"));
+	/* A session opened by other than a success. */
+	x = base;
+	at_sso_fix(&x);
+	x.a.l.outcome = OC_ASTORE_REFUSED;
+	x.a.l.reason = "cert_revoked";
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, NULL), ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "other than a success"));
+	x.a.l.outcome = OC_ASTORE_ERROR;
+	x.a.l.reason = "directory_unavailable";
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, NULL), ONECARD_ERR_INVALID_ARG);
+	assert_null(strstr(oc_astore_diagnostic(), x.sid));
+	/* Edges that pass: idle = absolute = the maximum. */
+	x = base;
+	at_sso_fix(&x);
+	x.s.idle_timeout = OC_ASTORE_SESSION_TIMEOUT_MAX;
+	x.s.absolute_timeout = OC_ASTORE_SESSION_TIMEOUT_MAX;
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_ERR_DATABASE);
+#undef EXPECT
+#undef OVERLONG
+}
+
+static void session_use_checks(void **state)
+{
+	enum oc_astore_session_state st = OC_ASTORE_SESSION_LIVE;
+	struct oc_astore_session_row row;
+	uint8_t hash[OC_ASTORE_SESSION_HASH_LEN] = {1};
+	char *s;
+
+	(void)state;
+	memset(&row, 0x5a, sizeof(row));
+	/* Valid: reaches the (absent) database. */
+	assert_int_equal(oc_astore_session_use(store, hash, NULL, 1, &st, &row),
+			 ONECARD_ERR_DATABASE);
+	assert_int_equal(st, 0);
+	assert_null(row.amr_json);
+	assert_int_equal(row.sid[0], '\0');
+	assert_int_equal(oc_astore_session_use(store, NULL, "abcdefghijklmnop", 0, &st, NULL),
+			 ONECARD_ERR_DATABASE);
+	/* Refused first, outputs cleared. */
+	st = OC_ASTORE_SESSION_LIVE;
+	memset(&row, 0x5a, sizeof(row));
+	assert_int_equal(oc_astore_session_use(store, NULL, NULL, 1, &st, &row),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(st, 0);
+	assert_null(row.certs_json);
+	assert_int_equal(oc_astore_session_use(store, hash, "abcdefghijklmnop", 1, &st, &row),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "exactly one"));
+	assert_int_equal(oc_astore_session_use(store, NULL, "short", 1, &st, &row),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_use(store, NULL, "abcdefghijklmnop'", 1, &st, &row),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_use(store, NULL, "", 1, &st, &row),
+			 ONECARD_ERR_INVALID_ARG);
+	s = repeat('a', OC_ASTORE_SID_MAX + 1);
+	assert_int_equal(oc_astore_session_use(store, NULL, s, 1, &st, &row),
+			 ONECARD_ERR_TOO_LARGE);
+	free(s);
+	assert_int_equal(oc_astore_session_use(store, hash, NULL, 2, &st, &row),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_use(store, hash, NULL, -1, &st, &row),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_use(store, hash, NULL, 1, NULL, &row),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_use(NULL, hash, NULL, 1, &st, &row),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(st, 0);
+	assert_string_not_equal(oc_astore_diagnostic(), "");
+}
+
+static void session_end_checks(void **state)
+{
+	uint8_t hash[OC_ASTORE_SESSION_HASH_LEN] = {2};
+	int ended = 7;
+	char *s;
+
+	(void)state;
+	assert_int_equal(oc_astore_session_end(store, hash, NULL, "logout", "192.0.2.1", &ended),
+			 ONECARD_ERR_DATABASE);
+	assert_int_equal(ended, 0);
+	assert_int_equal(
+		oc_astore_session_end(store, NULL, "abcdefghijklmnop", "cert_revoked", NULL, NULL),
+		ONECARD_ERR_DATABASE);
+	ended = 7;
+	assert_int_equal(oc_astore_session_end(store, NULL, NULL, "logout", NULL, &ended),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(ended, 0);
+	assert_int_equal(
+		oc_astore_session_end(store, hash, "abcdefghijklmnop", "logout", NULL, &ended),
+		ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_end(store, NULL, "a.b", "logout", NULL, &ended),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_end(store, hash, NULL, NULL, NULL, &ended),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_end(store, hash, NULL, "", NULL, &ended),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_end(store, hash, NULL, "Logout", NULL, &ended),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_end(store, hash, NULL, "log out", NULL, &ended),
+			 ONECARD_ERR_INVALID_ARG);
+	s = repeat('a', OC_ASTORE_REASON_MAX + 1);
+	assert_int_equal(oc_astore_session_end(store, hash, NULL, s, NULL, &ended),
+			 ONECARD_ERR_TOO_LARGE);
+	free(s);
+	s = repeat('1', OC_ASTORE_ADDR_MAX + 1);
+	assert_int_equal(oc_astore_session_end(store, hash, NULL, "logout", s, &ended),
+			 ONECARD_ERR_TOO_LARGE);
+	free(s);
+	assert_int_equal(oc_astore_session_end(store, hash, NULL, "logout", "", &ended),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_end(store, hash, NULL, "logout", "a\nb", &ended),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_session_end(NULL, hash, NULL, "logout", NULL, &ended),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(ended, 0);
+}
+
+/* A successful refresh with its token. */
+struct unit_grant {
+	struct oc_astore_grant g;
+	struct oc_astore_token t;
+};
+
+static void unit_grant_success(struct unit_grant *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->g.remote_addr = "192.0.2.8";
+	u->g.grant = "refresh_token";
+	u->g.sid = "abcdefghijklmnopqrstuv";
+	u->g.audience = "city-a-customs";
+	u->g.outcome = OC_ASTORE_SUCCESS;
+	u->t.jti = "jti-grant-1";
+	u->t.sub = "p-0001";
+	u->t.aud = "city-a-customs";
+	u->t.kid = "k-2025";
+	u->t.acr = "card";
+	u->t.iat = 1800000000;
+	u->t.exp = 1800000300;
+	u->t.sid = "abcdefghijklmnopqrstuv";
+}
+
+static void grant_rules(void **state)
+{
+	struct unit_grant base, u;
+	char *s;
+
+	(void)state;
+	unit_grant_success(&base);
+	u = base;
+	assert_int_equal(oc_astore_record_grant(store, &u.g, &u.t), ONECARD_ERR_DATABASE);
+	u.g.grant = "token_exchange";
+	u.g.subject_type = "access_token";
+	assert_int_equal(oc_astore_record_grant(store, &u.g, &u.t), ONECARD_ERR_DATABASE);
+	u.g.subject_type = "refresh_token";
+	assert_int_equal(oc_astore_record_grant(store, &u.g, &u.t), ONECARD_ERR_DATABASE);
+	/* A refusal with nothing known but its grant type and reason. */
+	memset(&u.g, 0, sizeof(u.g));
+	u.g.grant = "token_exchange";
+	u.g.outcome = OC_ASTORE_REFUSED;
+	u.g.reason = "invalid_request";
+	assert_int_equal(oc_astore_record_grant(store, &u.g, NULL), ONECARD_ERR_DATABASE);
+
+#define EXPECT_T(field, value, token, code)                                             \
+	do {                                                                            \
+		u = base;                                                               \
+		field = (value);                                                        \
+		assert_int_equal(oc_astore_record_grant(store, &u.g, (token)), (code)); \
+		assert_string_not_equal(oc_astore_diagnostic(), "");                    \
+	} while (0)
+#define EXPECT(field, value, code) EXPECT_T(field, value, &u.t, code)
+#define OVERLONG(field, max)                             \
+	do {                                             \
+		s = repeat('a', (max) + 1);              \
+		EXPECT(field, s, ONECARD_ERR_TOO_LARGE); \
+		free(s);                                 \
+	} while (0)
+
+	/* The grant type. */
+	EXPECT(u.g.grant, NULL, ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.grant, "", ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.grant, "password", ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.grant, "urn:ietf:params:oauth:grant-type:token-exchange", ONECARD_ERR_TOO_LARGE);
+	EXPECT(u.g.grant, "Refresh_token", ONECARD_ERR_INVALID_ARG);
+	/* The subject type: only for an exchange, required by its success. */
+	EXPECT(u.g.subject_type, "refresh_token", ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.grant, "token_exchange", ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "subject type is missing"));
+	u = base;
+	u.g.grant = "token_exchange";
+	u.g.subject_type = "jwt";
+	assert_int_equal(oc_astore_record_grant(store, &u.g, &u.t), ONECARD_ERR_INVALID_ARG);
+	u.g.subject_type = "urn:ietf:params:oauth:token-type:access_token";
+	assert_int_equal(oc_astore_record_grant(store, &u.g, &u.t), ONECARD_ERR_TOO_LARGE);
+	/* Outcome, reason and token. */
+	EXPECT_T(u.g.outcome, OC_ASTORE_SUCCESS, NULL, ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "exactly for a success"));
+	EXPECT(u.g.outcome, OC_ASTORE_OUTCOME_NONE, ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.outcome, (enum oc_astore_outcome)9, ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.reason, "invalid_grant", ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.outcome, OC_ASTORE_REFUSED, ONECARD_ERR_INVALID_ARG);	 /* with a token */
+	EXPECT_T(u.g.outcome, OC_ASTORE_REFUSED, NULL, ONECARD_ERR_INVALID_ARG); /* no reason */
+	u = base;
+	u.g.outcome = OC_ASTORE_ERROR;
+	u.g.reason = "Database_Unavailable";
+	assert_int_equal(oc_astore_record_grant(store, &u.g, NULL), ONECARD_ERR_INVALID_ARG);
+	/* A success names its session and its audience. */
+	EXPECT(u.g.sid, NULL, ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.audience, NULL, ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.sid, "abc", ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.sid, "abcdefghijklmnopqrstu/", ONECARD_ERR_INVALID_ARG);
+	OVERLONG(u.g.sid, OC_ASTORE_SID_MAX);
+	OVERLONG(u.g.audience, OC_ASTORE_AUDIENCE_MAX);
+	OVERLONG(u.g.remote_addr, OC_ASTORE_ADDR_MAX);
+	OVERLONG(u.g.detail, OC_ASTORE_DETAIL_MAX);
+	EXPECT(u.g.detail, "", ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.detail, "a\x7f", ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.g.audience, "\xff", ONECARD_ERR_INVALID_ARG);
+	/* The token: its own fields, the grant's audience and sid. */
+	EXPECT(u.t.jti, NULL, ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.t.jti, "a b", ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.t.sub, NULL, ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.t.kid, NULL, ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.t.exp, base.t.iat, ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.t.aud, "city-b-maritime", ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "grant's audience"));
+	EXPECT(u.t.sid, NULL, ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "grant's sid"));
+	EXPECT(u.t.sid, "abcdefghijklmnopqrstuw", ONECARD_ERR_INVALID_ARG);
+	EXPECT(u.t.sid, "short", ONECARD_ERR_INVALID_ARG);
+	OVERLONG(u.t.acr, OC_ASTORE_ACR_MAX);
+	assert_int_equal(oc_astore_record_grant(store, NULL, NULL), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_record_grant(NULL, &base.g, &base.t), ONECARD_ERR_INVALID_ARG);
+#undef EXPECT
+#undef EXPECT_T
+#undef OVERLONG
+}
+
+static void purge_sessions_checks(void **state)
+{
+	int64_t n = 99;
+
+	(void)state;
+	assert_int_equal(oc_astore_purge_sessions(store, 0, &n), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(n, 0);
+	assert_int_equal(oc_astore_purge_sessions(store, -1, NULL), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_purge_sessions(store, INT64_MAX, &n), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_purge_sessions(NULL, 1000, &n), ONECARD_ERR_INVALID_ARG);
+	n = 99;
+	assert_int_equal(oc_astore_purge_sessions(store, 1000, &n), ONECARD_ERR_DATABASE);
+	assert_int_equal(n, 0);
+}
+
+static void session_row_clear(void **state)
+{
+	struct oc_astore_session_row row;
+
+	(void)state;
+	memset(&row, 0, sizeof(row));
+	row.amr_json = malloc(8);
+	row.certs_json = malloc(8);
+	assert_non_null(row.amr_json);
+	assert_non_null(row.certs_json);
+	row.created_at = 5;
+	row.sid[0] = 'a';
+	oc_astore_session_row_clear(&row);
+	assert_null(row.amr_json);
+	assert_null(row.certs_json);
+	assert_int_equal(row.created_at, 0);
+	assert_int_equal(row.sid[0], '\0');
+	oc_astore_session_row_clear(&row); /* twice: nothing left to free */
+	oc_astore_session_row_clear(NULL);
+}
+
 static void *fail_in_thread(void *arg)
 {
 	int *seen_empty = arg;
@@ -295,6 +638,12 @@ int main(void)
 		cmocka_unit_test(login_rules),
 		cmocka_unit_test(challenge_fields),
 		cmocka_unit_test(purge_checks),
+		cmocka_unit_test(session_login_rules),
+		cmocka_unit_test(session_use_checks),
+		cmocka_unit_test(session_end_checks),
+		cmocka_unit_test(grant_rules),
+		cmocka_unit_test(purge_sessions_checks),
+		cmocka_unit_test(session_row_clear),
 		cmocka_unit_test(diagnostic_per_thread),
 	};
 

@@ -14,6 +14,14 @@ static const char *opt(const char *s)
 	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
+static enum oc_astore_outcome outcome_of(enum authd_reason why)
+{
+	if (why == AR_OK) {
+		return OC_ASTORE_SUCCESS;
+	}
+	return authd_reason_status(why) >= 500 ? OC_ASTORE_ERROR : OC_ASTORE_REFUSED;
+}
+
 int audit_login(struct authd *a, const struct audit_login *l)
 {
 	struct oc_astore_login row;
@@ -31,13 +39,7 @@ int audit_login(struct authd *a, const struct audit_login *l)
 	}
 	row.remote_addr = opt(l->remote_addr);
 	row.audience = opt(l->audience);
-	if (l->reason == AR_OK) {
-		row.outcome = OC_ASTORE_SUCCESS;
-	} else if (authd_reason_status(l->reason) >= 500) {
-		row.outcome = OC_ASTORE_ERROR;
-	} else {
-		row.outcome = OC_ASTORE_REFUSED;
-	}
+	row.outcome = outcome_of(l->reason);
 	row.reason = l->reason == AR_OK ? NULL : authd_reason_code(l->reason);
 	row.detail = opt(l->detail);
 	row.nonce_hex = l->nonce_hex;
@@ -46,7 +48,9 @@ int audit_login(struct authd *a, const struct audit_login *l)
 	row.enterprise_uscc = opt(l->enterprise);
 	row.card_id = opt(l->card);
 	row.certs_json = certs;
+	row.session = l->reason == AR_OK ? l->session : NULL;
 	if (l->reason == AR_OK) {
+		tok.sid = l->session != NULL ? l->session->sid : NULL;
 		tok.jti = l->jti;
 		tok.sub = l->person;
 		tok.aud = l->audience;
@@ -64,6 +68,43 @@ int audit_login(struct authd *a, const struct audit_login *l)
 		}
 	}
 	free(certs);
+	return r;
+}
+
+int audit_grant(struct authd *a, const struct audit_grant *g)
+{
+	struct oc_astore_grant row;
+	struct oc_astore_token tok;
+	int r;
+
+	memset(&row, 0, sizeof(row));
+	memset(&tok, 0, sizeof(tok));
+	row.remote_addr = opt(g->remote_addr);
+	row.grant = g->grant;
+	row.subject_type = g->subject_type;
+	row.sid = opt(g->sid);
+	row.audience = opt(g->audience);
+	row.outcome = outcome_of(g->reason);
+	row.reason = g->reason == AR_OK ? NULL : authd_reason_code(g->reason);
+	row.detail = opt(g->detail);
+	if (g->reason == AR_OK) {
+		tok.jti = g->jti;
+		tok.sub = g->sub;
+		tok.aud = g->audience;
+		tok.kid = g->kid;
+		tok.acr = g->acr;
+		tok.iat = g->iat;
+		tok.exp = g->exp;
+		tok.sid = g->sid;
+	}
+	r = oc_astore_record_grant(a->store, &row, g->reason == AR_OK ? &tok : NULL);
+	if (r != ONECARD_OK) {
+		authd_log("audit: grant row not written: %s (%s)", onecard_err_code(r),
+			  oc_astore_diagnostic());
+		if (r != ONECARD_ERR_DATABASE) {
+			r = ONECARD_ERR_INTERNAL;
+		}
+	}
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "astore.h"
 #include "authd.h"
 #include "reasons.h"
 
@@ -23,6 +24,9 @@ struct audit_login {
 	/* the token issued, or jti NULL */
 	const char *jti, *kid;
 	int64_t iat, exp;
+	/* the session the login opens (its sid goes into the token row);
+	 * NULL for none */
+	const struct oc_astore_session *session;
 };
 
 /* Records a login (and its token). With nonce_hex, the nonce is used in
@@ -30,6 +34,24 @@ struct audit_login {
  * caller records the replay without it). ONECARD_OK; ONECARD_ERR_DATABASE;
  * ONECARD_ERR_INTERNAL (the store refused a value: a bug). */
 int audit_login(struct authd *a, const struct audit_login *l) __attribute__((warn_unused_result));
+
+/* A request at POST /v1/token and, on success, the token it issued. */
+struct audit_grant {
+	const char *remote_addr;
+	const char *grant;	  /* "refresh_token" or "token_exchange" */
+	const char *subject_type; /* exchange: "refresh_token" / "access_token" */
+	const char *sid;	  /* NULL when no session was found */
+	const char *audience;	  /* NULL when absent */
+	enum authd_reason reason;
+	const char *detail;
+	/* the token issued (reason AR_OK), or jti NULL */
+	const char *jti, *kid, *sub, *acr;
+	int64_t iat, exp;
+};
+
+/* Records a grant (and its token) in one transaction. ONECARD_OK;
+ * ONECARD_ERR_DATABASE; ONECARD_ERR_INTERNAL (a value refused: a bug). */
+int audit_grant(struct authd *a, const struct audit_grant *g) __attribute__((warn_unused_result));
 
 /* Records an issued challenge. ONECARD_OK or ONECARD_ERR_DATABASE. */
 int audit_challenge(struct authd *a, const char *remote_addr, const char *audience,

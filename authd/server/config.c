@@ -233,6 +233,99 @@ static int is_group(const char *name)
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	return -1;
+}
+
+/* One client: { id = "city-a-customs"; secret_sha256 = "<64 hex>"; }. */
+static int read_client(struct reader *rd, const struct pc_node *g, struct authd_client *c)
+{
+	const struct pc_node *id = NULL, *sha = NULL;
+	size_t i;
+	int hi, lo;
+
+	if (g->kind != PC_GROUP) {
+		return fail(rd, g->line,
+			    "each introspection client is a group { id; secret_sha256; }");
+	}
+	for (i = 0; i < g->kids_len; i++) {
+		if (strcmp(g->kids[i].name, "id") == 0) {
+			id = &g->kids[i];
+		} else if (strcmp(g->kids[i].name, "secret_sha256") == 0) {
+			sha = &g->kids[i];
+		} else {
+			return fail(rd, g->kids[i].line,
+				    "unknown setting \"%s\" in an introspection client",
+				    g->kids[i].name);
+		}
+	}
+	if (id == NULL || sha == NULL) {
+		return fail(rd, g->line, "an introspection client needs id and secret_sha256");
+	}
+	if (id->kind != PC_STRING || id->sval[0] == '\0' ||
+	    strlen(id->sval) > AUTHD_CLIENT_ID_MAX || strchr(id->sval, ':') != NULL) {
+		return fail(rd, id->line, "a client id is a string of 1..%u bytes without ':'",
+			    AUTHD_CLIENT_ID_MAX);
+	}
+	for (i = 0; id->sval[i] != '\0'; i++) {
+		if ((unsigned char)id->sval[i] < 0x21 || (unsigned char)id->sval[i] > 0x7e) {
+			return fail(rd, id->line, "a client id is printable ASCII without spaces");
+		}
+	}
+	if (sha->kind != PC_STRING || strlen(sha->sval) != 64) {
+		return fail(rd, sha->line,
+			    "secret_sha256 is the SHA-256 of the secret, 64 lowercase hex digits");
+	}
+	for (i = 0; i < 32; i++) {
+		hi = hex_digit(sha->sval[2 * i]);
+		lo = hex_digit(sha->sval[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			return fail(rd, sha->line,
+				    "secret_sha256 is the SHA-256 of the secret, 64 lowercase hex "
+				    "digits");
+		}
+		c->secret_sha256[i] = (unsigned char)(hi << 4 | lo);
+	}
+	memcpy(c->id, id->sval, strlen(id->sval) + 1);
+	return 0;
+}
+
+static int read_clients(struct reader *rd, const struct pc_node *n, struct authd_config *cfg)
+{
+	size_t i, j;
+	int r;
+
+	if (!(n->kind == PC_LIST || (n->kind == PC_ARRAY && n->kids_len == 0))) {
+		return fail(rd, n->line,
+			    "\"introspection_clients\" must be a list ( { ... }, ... )");
+	}
+	if (n->kids_len > AUTHD_CLIENTS_MAX) {
+		return fail(rd, n->line, "at most %u introspection clients", AUTHD_CLIENTS_MAX);
+	}
+	for (i = 0; i < n->kids_len; i++) {
+		r = read_client(rd, &n->kids[i], &cfg->clients[i]);
+		if (r != 0) {
+			return r;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(cfg->clients[j].id, cfg->clients[i].id) == 0) {
+				return fail(rd, n->kids[i].line,
+					    "introspection client \"%s\" twice",
+					    cfg->clients[i].id);
+			}
+		}
+		cfg->nclients = i + 1;
+	}
+	return 0;
+}
+
 static int read_tree(struct reader *rd, const struct pc_node *root, struct authd_config *cfg)
 {
 	size_t i, k;
@@ -241,6 +334,13 @@ static int read_tree(struct reader *rd, const struct pc_node *root, struct authd
 	for (i = 0; i < root->kids_len; i++) {
 		const struct pc_node *n = &root->kids[i];
 
+		if (strcmp(n->name, "introspection_clients") == 0) {
+			r = read_clients(rd, n, cfg);
+			if (r != 0) {
+				return r;
+			}
+			continue;
+		}
 		if (is_group(n->name)) {
 			if (n->kind != PC_GROUP) {
 				return fail(rd, n->line, "\"%s\" must be a group { ... }", n->name);

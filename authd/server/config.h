@@ -22,6 +22,15 @@
 /* Rotations publish a key OC_KEYRING_SIGNING_MARGIN-ish seconds ahead
  * (docs/keys.md): an instance must notice well within a minute. */
 #define AUTHD_KEYS_RELOAD_MAX 30
+#define AUTHD_CLIENTS_MAX     64u /* introspection clients */
+#define AUTHD_CLIENT_ID_MAX   64u /* bytes of a client id */
+
+/* A caller of POST /v1/introspect (docs/sso.md): HTTP Basic with id and
+ * a secret whose SHA-256 is kept here (never the secret). */
+struct authd_client {
+	char id[AUTHD_CLIENT_ID_MAX + 1];
+	unsigned char secret_sha256[32];
+};
 
 struct authd_config {
 	/* listen */
@@ -58,6 +67,9 @@ struct authd_config {
 	int token_max_lifetime;
 	int challenge_lifetime;
 	int challenge_skew;
+	/* introspection_clients = ( { id; secret_sha256; }, ... ) */
+	struct authd_client clients[AUTHD_CLIENTS_MAX];
+	size_t nclients;
 };
 
 /* Reads and checks path into *cfg (defaults first). Returns 0, or

@@ -274,22 +274,43 @@ static int openid_document(const struct authd_config *cfg, json_t **out)
 	if (r == ONECARD_OK) {
 		r = set_url(doc, "jwks_uri", cfg->origin, "/.well-known/jwks.json");
 	}
-	/* Issue 5 adds, with POST /v1/token: "token_endpoint" (origin +
-	 * "/v1/token"), "token_endpoint_auth_methods_supported", and
-	 * "grant_types_supported" ["urn:ietf:params:oauth:grant-type:
-	 * token-exchange", "refresh_token"]; with POST /v1/introspect and
-	 * /v1/revoke: "introspection_endpoint" and "revocation_endpoint".
-	 * Until they exist they are not advertised. */
+	if (r == ONECARD_OK) {
+		r = set_url(doc, "token_endpoint", cfg->origin, "/v1/token");
+	}
+	if (r == ONECARD_OK) {
+		/* The session credential is the grant; token requests carry
+		 * no client authentication (docs/sso.md). */
+		r = set_new(doc, "token_endpoint_auth_methods_supported", json_pack("[s]", "none"));
+	}
+	if (r == ONECARD_OK) {
+		r = set_url(doc, "introspection_endpoint", cfg->origin, "/v1/introspect");
+	}
+	if (r == ONECARD_OK) {
+		r = set_new(doc, "introspection_endpoint_auth_methods_supported",
+			    json_pack("[s]", "client_secret_basic"));
+	}
+	if (r == ONECARD_OK) {
+		r = set_url(doc, "revocation_endpoint", cfg->origin, "/v1/revoke");
+	}
+	if (r == ONECARD_OK) {
+		r = set_new(doc, "revocation_endpoint_auth_methods_supported",
+			    json_pack("[s]", "none"));
+	}
 	if (r == ONECARD_OK) {
 		/* RFC 8414 requires the member; authd has no authorization
 		 * endpoint, so it supports no response type. */
 		r = set_new(doc, "response_types_supported", json_array());
 	}
 	if (r == ONECARD_OK) {
-		/* Present although empty: an absent list means
-		 * ["authorization_code", "implicit"] (RFC 8414 §2), which authd
-		 * does not support. A card login at /v1/login is no OAuth grant. */
-		r = set_new(doc, "grant_types_supported", json_array());
+		/* Listed exactly: an absent list means ["authorization_code",
+		 * "implicit"] (RFC 8414 §2), which authd does not support. A
+		 * card login at /v1/login is no OAuth grant. */
+		r = set_new(doc, "grant_types_supported",
+			    json_pack("[s,s]", "refresh_token",
+				      "urn:ietf:params:oauth:grant-type:token-exchange"));
+	}
+	if (r == ONECARD_OK) {
+		r = set_url(doc, "onecard_logout_endpoint", cfg->origin, "/v1/logout");
 	}
 	if (r == ONECARD_OK) {
 		/* The levels authd issues tokens at. /v1/modules says which

@@ -16,7 +16,9 @@
 #include "authd.h"
 #include "challenge.h"
 #include "discovery.h"
+#include "grant.h"
 #include "login.h"
+#include "session_routes.h"
 
 static int reply_reason(struct oc_http_response *resp, enum authd_reason why, const char *detail)
 {
@@ -151,6 +153,10 @@ static int handle_healthz(void *app, const struct oc_http_request *req,
 const struct oc_http_route authd_routes[] = {
 	{"POST", "/v1/challenge", handle_challenge},
 	{"POST", "/v1/login", handle_login},
+	{"POST", "/v1/token", authd_handle_token},
+	{"POST", "/v1/logout", authd_handle_logout},
+	{"POST", "/v1/revoke", authd_handle_revoke},
+	{"POST", "/v1/introspect", authd_handle_introspect},
 	{"GET", "/.well-known/jwks.json", handle_jwks},
 	{"GET", "/.well-known/openid-configuration", discovery_openid_configuration},
 	{"GET", "/v1/modules", discovery_modules},

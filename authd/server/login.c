@@ -29,8 +29,8 @@
 #include "json_strict.h"
 #include "login.h"
 #include "login_request.h"
-
-#define TOKEN_PAYLOAD_MAX 8192u
+#include "mint.h"
+#include "session.h"
 
 struct login {
 	struct authd *a;
@@ -44,9 +44,12 @@ struct login {
 	struct oc_dir_login who;
 	int who_known;
 	json_t *certs; /* the audit's view of the certificates */
-	char *token;
-	char jti[128];
-	int64_t iat, exp;
+	struct minted tok;
+	/* the SSO session the login opens (docs/sso.md) */
+	char cred[AUTHD_SESSION_CRED_SIZE];
+	uint8_t cred_hash[32];
+	char sid[AUTHD_SID_SIZE];
+	char *session_certs; /* the session row's certificates, JSON */
 };
 
 static enum authd_reason refuse(struct login_result *res, enum authd_reason why, const char *fmt,
@@ -295,139 +298,79 @@ static enum authd_reason check_module(struct login *l, struct login_result *res)
 	return AR_OK;
 }
 
-/* ---- the token ------------------------------------------------------------ */
-
-static int cmp_agency(const void *a, const void *b)
-{
-	const struct proof *const *pa = a;
-	const struct proof *const *pb = b;
-
-	return strcmp((*pa)->cert->agency, (*pb)->cert->agency);
-}
-
-static json_t *thumbprint(const struct authd_cert *c)
-{
-	char b64[64];
-
-	if (oc_b64url_encode(c->sha256, sizeof(c->sha256), b64, sizeof(b64)) != ONECARD_OK) {
-		return NULL;
-	}
-	return json_string(b64);
-}
-
-/* The jti, iat and exp the token library chose, read back from the
- * token's payload for the audit row. */
-static int read_back(struct login *l)
-{
-	const char *dot1, *dot2;
-	uint8_t payload[TOKEN_PAYLOAD_MAX];
-	size_t len = 0;
-	json_t *claims = NULL;
-	int r = ONECARD_ERR_BAD_FORMAT;
-
-	dot1 = strchr(l->token, '.');
-	dot2 = dot1 != NULL ? strchr(dot1 + 1, '.') : NULL;
-	if (dot2 == NULL) {
-		goto out;
-	}
-	r = oc_b64url_decode_public(dot1 + 1, (size_t)(dot2 - dot1 - 1), payload, sizeof(payload),
-				    &len);
-	if (r != ONECARD_OK) {
-		goto out;
-	}
-	claims = json_loadb((const char *)payload, len, 0, NULL);
-	if (claims == NULL ||
-	    json_unpack(claims, "{s:I,s:I}", "iat", &l->iat, "exp", &l->exp) != 0 ||
-	    !json_is_string(json_object_get(claims, "jti"))) {
-		r = ONECARD_ERR_BAD_FORMAT;
-		goto out;
-	}
-	(void)snprintf(l->jti, sizeof(l->jti), "%s",
-		       json_string_value(json_object_get(claims, "jti")));
-	r = ONECARD_OK;
-out:
-	json_decref(claims);
-	return r;
-}
+/* ---- the token and the session ------------------------------------------ */
 
 static enum authd_reason issue_token(struct login *l, struct login_result *res)
 {
-	const struct proof *sorted[LOGIN_PROOFS_MAX];
-	json_t *claims = NULL, *agencies = NULL;
-	char *text = NULL;
-	int64_t lifetime;
+	static const char *const amr[] = {"sc", "pin"};
+	const struct authd_cert *certs[LOGIN_PROOFS_MAX];
+	struct mint_in in;
+	json_t *stored = NULL;
 	size_t i;
 	int r;
 
 	for (i = 0; i < l->req.nproofs; i++) {
-		sorted[i] = &l->req.proofs[i];
+		certs[i] = l->req.proofs[i].cert;
 	}
-	qsort(sorted, l->req.nproofs, sizeof(sorted[0]), cmp_agency);
-	agencies = json_array();
-	for (i = 0; agencies != NULL && i < l->req.nproofs; i++) {
-		(void)json_array_append_new(agencies,
-					    json_pack("{s:s,s:o}", "id", sorted[i]->cert->agency,
-						      "x5t#S256", thumbprint(sorted[i]->cert)));
+	if (authd_session_credential_new(l->cred, l->cred_hash) != ONECARD_OK ||
+	    authd_sid_new(l->sid) != ONECARD_OK) {
+		return refuse(res, AR_INTERNAL, "no random session credential");
 	}
-	claims = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:[ss],s:s,s:{s:o}}", "iss", l->a->cfg.issuer,
-			   "sub", l->who.person.id, "ent", l->who.enterprise.uscc, "card",
-			   l->who.card.id, "agencies", agencies, "acr", "card", "amr", "sc", "pin",
-			   "aud", l->module->id, "cnf", "x5t#S256",
-			   thumbprint(l->req.proofs[0].cert));
-	if (claims == NULL || json_array_size(agencies) != l->req.nproofs) {
-		refuse(res, AR_INTERNAL, "claims");
-		goto out;
-	}
-	r = oc_json_dump(claims, JSON_COMPACT, &text);
+	stored = authd_session_certs_json(l->req.proofs, l->req.nproofs);
+	r = stored != NULL ? oc_json_dump(stored, JSON_COMPACT, &l->session_certs)
+			   : ONECARD_ERR_NOMEM;
+	json_decref(stored);
 	if (r != ONECARD_OK) {
-		refuse(res, AR_INTERNAL, "claims");
-		goto out;
+		return refuse(res, AR_INTERNAL, "out of memory");
 	}
-	lifetime = l->module->token_lifetime;
-	if (lifetime > l->a->cfg.token_max_lifetime) {
-		lifetime = l->a->cfg.token_max_lifetime;
-	}
-	r = onecard_signer_issue(oc_keyring_signer(l->keys), text, strlen(text), NULL, 0, lifetime,
-				 &l->token);
-	if (r != ONECARD_OK || read_back(l) != ONECARD_OK) {
-		refuse(res, AR_INTERNAL, "token signature: %s", onecard_err_code(r));
-		goto out;
+	memset(&in, 0, sizeof(in));
+	in.sub = l->who.person.id;
+	in.ent = l->who.enterprise.uscc;
+	in.card = l->who.card.id;
+	in.acr = "card";
+	in.amr = amr;
+	in.amr_len = sizeof(amr) / sizeof(amr[0]);
+	in.certs = certs;
+	in.ncerts = l->req.nproofs;
+	in.module = l->module;
+	in.sid = l->sid;
+	r = authd_mint(l->a, l->keys, &in, &l->tok);
+	if (r != ONECARD_OK) {
+		return refuse(res, AR_INTERNAL, "token signature: %s", onecard_err_code(r));
 	}
 	res->reason = AR_OK;
-out:
-	free(text);
-	json_decref(claims);
-	json_decref(agencies);
-	return res->reason;
+	return AR_OK;
 }
 
 static json_t *answer(const struct login *l)
 {
-	const struct proof *sorted[LOGIN_PROOFS_MAX];
-	json_t *ag = json_array();
+	const struct authd_cert *certs[LOGIN_PROOFS_MAX];
+	const oc_session_policy *sp = oc_policy_session(l->a->policy);
 	size_t i;
 
 	for (i = 0; i < l->req.nproofs; i++) {
-		sorted[i] = &l->req.proofs[i];
+		certs[i] = l->req.proofs[i].cert;
 	}
-	qsort(sorted, l->req.nproofs, sizeof(sorted[0]), cmp_agency);
-	for (i = 0; ag != NULL && i < l->req.nproofs; i++) {
-		(void)json_array_append_new(ag, json_string(sorted[i]->cert->agency));
-	}
-	return json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:o,s:s}", "access_token", l->token,
-			 "token_type", "Bearer", "expires_in", (json_int_t)(l->exp - l->iat), "sub",
-			 l->who.person.id, "ent", l->who.enterprise.uscc, "card", l->who.card.id,
-			 "agencies", ag, "audience", l->module->id);
+	return json_pack(
+		"{s:s,s:s,s:I,s:s,s:I,s:I,s:s,s:s,s:s,s:o,s:s}", "access_token", l->tok.token,
+		"token_type", "Bearer", "expires_in", (json_int_t)(l->tok.exp - l->tok.iat),
+		"refresh_token", l->cred, "refresh_expires_in", (json_int_t)sp->absolute_timeout,
+		"session_idle_timeout", (json_int_t)sp->idle_timeout, "sub", l->who.person.id,
+		"ent", l->who.enterprise.uscc, "card", l->who.card.id, "agencies",
+		authd_agency_ids(certs, l->req.nproofs), "audience", l->module->id);
 }
 
 /* ---- the whole login ------------------------------------------------------ */
 
 static void record(struct login *l, const char *remote_addr, struct login_result *res)
 {
+	const oc_session_policy *sp = oc_policy_session(l->a->policy);
+	struct oc_astore_session session;
 	struct audit_login row;
 	int r;
 
 	memset(&row, 0, sizeof(row));
+	memset(&session, 0, sizeof(session));
 	row.remote_addr = remote_addr;
 	row.audience = l->challenge_ok ? l->ch.audience : "";
 	row.nonce_hex = l->challenge_ok ? l->nonce_hex : NULL;
@@ -439,10 +382,18 @@ static void record(struct login *l, const char *remote_addr, struct login_result
 	row.card = l->who_known ? l->who.card.id : "";
 	row.certs = l->certs;
 	if (res->reason == AR_OK) {
-		row.jti = l->jti;
-		row.kid = onecard_signer_get0_kid(oc_keyring_signer(l->keys));
-		row.iat = l->iat;
-		row.exp = l->exp;
+		row.jti = l->tok.jti;
+		row.kid = l->tok.kid;
+		row.iat = l->tok.iat;
+		row.exp = l->tok.exp;
+		session.secret_hash = l->cred_hash;
+		session.sid = l->sid;
+		session.acr = "card";
+		session.amr_json = "[\"sc\",\"pin\"]";
+		session.certs_json = l->session_certs;
+		session.idle_timeout = sp->idle_timeout;
+		session.absolute_timeout = sp->absolute_timeout;
+		row.session = &session;
 	}
 	r = audit_login(l->a, &row);
 	if (r == ONECARD_ERR_EXISTS) {
@@ -453,6 +404,7 @@ static void record(struct login *l, const char *remote_addr, struct login_result
 		row.reason = res->reason;
 		row.detail = res->detail;
 		row.jti = NULL;
+		row.session = NULL;
 		r = audit_login(l->a, &row);
 	}
 	if (r == ONECARD_ERR_DATABASE) {
@@ -472,10 +424,10 @@ static void login_clear(struct login *l)
 		l->req.proofs[i].cert = NULL;
 	}
 	login_request_clear(&l->req);
-	if (l->token != NULL) {
-		OPENSSL_cleanse(l->token, strlen(l->token));
-		onecard_string_free(l->token);
-	}
+	authd_minted_clear(&l->tok);
+	OPENSSL_cleanse(l->cred, sizeof(l->cred));
+	OPENSSL_cleanse(l->cred_hash, sizeof(l->cred_hash));
+	free(l->session_certs);
 	json_decref(l->certs);
 	authd_trust_unref(l->trust);
 	oc_keyring_unref(l->keys);

@@ -32,6 +32,10 @@
 /* Used nonces are kept this long after their challenge expired, for
  * instances whose clocks lag behind this one's. */
 #define PURGE_SLACK 300
+/* Sessions that ended or timed out are kept this long (for whoever looks
+ * into a logout or a revocation), then deleted with the certificates
+ * they hold; their events and grants stay in the audit tables. */
+#define SESSION_KEEP (7 * 86400)
 
 static void usage(FILE *f)
 {
@@ -221,6 +225,11 @@ static void run(struct authd *a, const sigset_t *sigs)
 			if (oc_astore_purge_nonces(a->store, now - PURGE_SLACK, NULL) !=
 			    ONECARD_OK) {
 				authd_log("database: purging used nonces failed (%s)",
+					  oc_astore_diagnostic());
+			}
+			if (oc_astore_purge_sessions(a->store, now - SESSION_KEEP, NULL) !=
+			    ONECARD_OK) {
+				authd_log("database: purging old sessions failed (%s)",
 					  oc_astore_diagnostic());
 			}
 			last_purge = now;

@@ -38,6 +38,12 @@ static const struct reason_row rows[AR_COUNT_] = {
 	[AR_DIRECTORY_UNAVAILABLE] = {"directory_unavailable", 503,
 				      "the directory is not available; try again later"},
 	[AR_INTERNAL] = {"internal", 500, "internal error"},
+	[AR_UNSUPPORTED_GRANT_TYPE] = {"unsupported_grant_type", 400,
+				       "the grant type is not one authd offers"},
+	[AR_INVALID_GRANT] = {"invalid_grant", 400,
+			      "the session or subject token is not valid (any more)"},
+	[AR_INVALID_CLIENT] = {"invalid_client", 401, "the caller is not a known client"},
+	[AR_INVALID_TOKEN] = {"invalid_token", 401, "no valid access token for this module"},
 };
 
 static const struct reason_row *row(enum authd_reason r)

@@ -170,6 +170,54 @@ static void syntax_error_names_line(void **state)
 	done();
 }
 
+#define SHA_A "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+/* introspection_clients: the example's client, and each refusal. */
+static void introspection_clients(void **state)
+{
+	static const unsigned char sha_test[4] = {0x9f, 0x86, 0xd0, 0x81};
+	struct authd_config cfg;
+	char err[AUTHD_CONFIG_ERR_MAX];
+	char text[2048];
+
+	(void)state;
+	assert_int_equal(authd_config_load(EXAMPLE_CONFIG, &cfg, err), 0);
+	assert_int_equal(cfg.nclients, 1);
+	assert_string_equal(cfg.clients[0].id, "city-a-customs");
+	assert_memory_equal(cfg.clients[0].secret_sha256, sha_test, sizeof(sha_test));
+
+	assert_int_equal(load_text(minimal, &cfg, err), 0);
+	assert_int_equal(cfg.nclients, 0);
+	done();
+	(void)snprintf(text, sizeof(text),
+		       "%sintrospection_clients = ( { id = \"a\"; secret_sha256 = \"%s\"; },\n"
+		       "  { id = \"b\"; secret_sha256 = \"%s\"; } );\n",
+		       minimal, SHA_A, SHA_A);
+	assert_int_equal(load_text(text, &cfg, err), 0);
+	assert_int_equal(cfg.nclients, 2);
+	assert_string_equal(cfg.clients[1].id, "b");
+	done();
+
+	refused("introspection_clients = ( { id = \"a\"; } );\n", "needs id and secret_sha256");
+	refused("introspection_clients = ( { id = \"a\"; secret_sha256 = \"abc\"; } );\n",
+		"64 lowercase hex digits");
+	refused("introspection_clients = ( { id = \"a\"; secret_sha256 = "
+		"\"9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\"; } );\n",
+		"64 lowercase hex digits");
+	refused("introspection_clients = ( { id = \"a:b\"; secret_sha256 = \"" SHA_A "\"; } );\n",
+		"without ':'");
+	refused("introspection_clients = ( { id = \"a b\"; secret_sha256 = \"" SHA_A "\"; } );\n",
+		"printable ASCII without spaces");
+	refused("introspection_clients = ( { id = \"a\"; secret_sha256 = \"" SHA_A "\"; "
+		"secret = \"x\"; } );\n",
+		"unknown setting \"secret\"");
+	refused("introspection_clients = ( { id = \"a\"; secret_sha256 = \"" SHA_A "\"; },\n"
+		"{ id = \"a\"; secret_sha256 = \"" SHA_A "\"; } );\n",
+		"introspection client \"a\" twice");
+	refused("introspection_clients = { id = \"a\"; };\n", "must be a list");
+	refused("introspection_clients = ( 1 );\n", "is a group");
+}
+
 static void reason_table(void **state)
 {
 	int a, b;
@@ -193,6 +241,9 @@ static void reason_table(void **state)
 	assert_int_equal(authd_reason_from_chain(OC_CHAIN_NOT_YET_VALID), AR_CERT_EXPIRED);
 	assert_int_equal(authd_reason_from_chain(OC_CHAIN_LEAF_NO_CLIENT_AUTH), AR_CERT_INVALID);
 	assert_string_equal(authd_reason_code((enum authd_reason)999), "internal");
+	assert_string_equal(authd_reason_code(AR_INVALID_GRANT), "invalid_grant");
+	assert_int_equal(authd_reason_status(AR_INVALID_CLIENT), 401);
+	assert_int_equal(authd_reason_status(AR_UNSUPPORTED_GRANT_TYPE), 400);
 }
 
 int main(void)
@@ -201,7 +252,7 @@ int main(void)
 		cmocka_unit_test(example_parses),	cmocka_unit_test(minimal_gets_defaults),
 		cmocka_unit_test(mistakes_are_refused), cmocka_unit_test(bad_origins_are_refused),
 		cmocka_unit_test(missing_settings),	cmocka_unit_test(syntax_error_names_line),
-		cmocka_unit_test(reason_table),
+		cmocka_unit_test(reason_table),		cmocka_unit_test(introspection_clients),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

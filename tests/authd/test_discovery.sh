@@ -111,13 +111,20 @@ check_openid() {
   expect_grep "$name: openid-configuration Cache-Control public, max-age=60" '^Cache-Control: public, max-age=60$' "$WORK/$name-oidc.headers"
   expect_grep "$name: issuer is the configured issuer" "^\\{\"issuer\":\"$issuer\"," "$WORK/$name-oidc.body"
   expect_grep "$name: jwks_uri is under the configured origin" "\"jwks_uri\":\"$origin/\\.well-known/jwks\\.json\"" "$WORK/$name-oidc.body"
-  expect_no_grep "$name: no endpoint that does not exist yet" '"(token|introspection|revocation|authorization|userinfo)_endpoint"' "$WORK/$name-oidc.body"
-  expect_no_grep "$name: no grant or level authd does not issue" 'token-exchange|refresh_token|pwd-otp|authorization_code' "$WORK/$name-oidc.body"
+  expect_no_grep "$name: no endpoint that does not exist" '"(authorization|userinfo)_endpoint"' "$WORK/$name-oidc.body"
+  expect_no_grep "$name: no grant or level authd does not issue" 'pwd-otp|authorization_code|implicit' "$WORK/$name-oidc.body"
   cat >"$WORK/$name-oidc.want" <<EOF
 {"issuer":"$issuer",
 "jwks_uri":"$origin/.well-known/jwks.json",
+"token_endpoint":"$origin/v1/token",
+"token_endpoint_auth_methods_supported":["none"],
+"introspection_endpoint":"$origin/v1/introspect",
+"introspection_endpoint_auth_methods_supported":["client_secret_basic"],
+"revocation_endpoint":"$origin/v1/revoke",
+"revocation_endpoint_auth_methods_supported":["none"],
 "response_types_supported":[],
-"grant_types_supported":[],
+"grant_types_supported":["refresh_token","urn:ietf:params:oauth:grant-type:token-exchange"],
+"onecard_logout_endpoint":"$origin/v1/logout",
 "acr_values_supported":["card"],
 "onecard_challenge_endpoint":"$origin/v1/challenge",
 "onecard_login_endpoint":"$origin/v1/login",

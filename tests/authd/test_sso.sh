@@ -10,17 +10,23 @@
 # introspection, logout and revocation at either instance; a revoked
 # certificate and a suspended card ending a session; the audit rows.
 #
-#   test_sso.sh BUILD_DIR SOURCE_DIR
+# Modules: six module verifiers (libonecard, through module_driver, with
+# each module's demands from the policy) check every token: each accepts
+# its own module's and refuses the others'; they keep accepting across a
+# key rotation and while authd is stopped.
+#
+#   test_sso.sh BUILD_DIR SOURCE_DIR MODULE_DRIVER
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../enroll/lib.sh
 . "$here/../enroll/lib.sh"
 enroll_setup "$1" "$2"
+DRIVER=$3
 
 SOFTCARD=$BUILD/tests/authd/tools/softcard
 TOKEN=$BUILD/tools/onecard-token/onecard-token
-for t in "$SOFTCARD" "$TOKEN" "$BUILD/authd/server/onecard-authd"; do
+for t in "$SOFTCARD" "$TOKEN" "$DRIVER" "$BUILD/authd/server/onecard-authd"; do
   [ -x "$t" ] || { not_ok "built: $t"; enroll_finish; exit 1; }
 done
 command -v python3 >/dev/null || { not_ok "installed: python3"; enroll_finish; exit 1; }
@@ -121,6 +127,44 @@ wait_for() { # DESCRIPTION SECONDS COMMAND...
   return 1
 }
 
+# The module verifiers, kept running (tests/module/module_driver.c): ask
+# CMD... sends one command and puts the answer line in ANSWER.
+coproc DRV { "$DRIVER" 2>"$WORK/driver.err"; }
+ask() {
+  ANSWER=""
+  if [ -z "${DRV[1]:-}" ]; then
+    ANSWER="(module_driver is gone: $(tail -n 1 "$WORK/driver.err"))"
+    return
+  fi
+  printf '%s\n' "$*" >&"${DRV[1]}"
+  IFS= read -r -t 120 ANSWER <&"${DRV[0]}" || ANSWER="(no answer: $(tail -n 1 "$WORK/driver.err"))"
+}
+# Each module of the test with its demands, as the policy states them.
+MODULES=(province-customs-declaration:card:customs city-a-customs-declaration:card:customs
+  city-a-maritime:card:maritime city-b-border:card:border
+  city-c-inspection:card:inspection-quarantine city-c-info:card,pwd-otp:-)
+# kid_of FILE: the kid in the header of the token in FILE.
+kid_of() {
+  python3 -c 'import base64,json,sys
+h=open(sys.argv[1]).read().strip().split(".")[0]
+print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["kid"])' "$1" 2>/dev/null
+}
+# every_module_checks NAME TOKEN_FILE OWN: the module OWN accepts the
+# token in TOKEN_FILE, every other module refuses it for its audience.
+every_module_checks() {
+  local name=$1 file=$2 own=$3 m id bad=""
+  for m in "${MODULES[@]}"; do
+    id=${m%%:*}
+    ask verify "$id" "$file"
+    if [ "$id" = "$own" ]; then
+      [[ $ANSWER == "ok "* ]] || bad="$bad $id refused it ($ANSWER);"
+    else
+      [[ $ANSWER == "refused "* ]] || bad="$bad $id: $ANSWER;"
+    fi
+  done
+  if [ -z "$bad" ]; then ok "$name: accepted by $own, refused by the 5 other modules"; else not_ok "$name:$bad"; fi
+}
+
 # ---- setup: software cards, two authd instances --------------------------------
 
 ONECARD_BENCH_PREFIX=s ONECARD_BENCH_JOBS=2 bash "$SRC/bench/login/setup-cards.sh" "$HOME_CA" "$WORK/pass" \
@@ -138,6 +182,11 @@ URL2=$(start_authd sso2 "$URL")  # one deployment: one origin and issuer
 { [ -n "$URL" ] && [ -n "$URL2" ]; } || { tail -5 "$WORK/dev-services.log"; not_ok "authd started"; enroll_finish; exit 1; }
 ok "two authd instances with the example province: $URL $URL2"
 curl -fsS "$URL/.well-known/jwks.json" >"$WORK/jwks.json"
+for m in "${MODULES[@]}"; do
+  IFS=: read -r id acr agencies <<<"$m"
+  ask new "$id" "$URL/.well-known/jwks.json" "$URL" "$id" "$acr" "$agencies"
+  [ "$ANSWER" = ok ] || not_ok "module verifier $id: $ANSWER"
+done
 
 # ---- the login opens a session -------------------------------------------------
 
@@ -178,6 +227,8 @@ for aud in province-customs-declaration city-a-customs-declaration city-a-mariti
     "$(python3 -c 'import json,sys; print(sum(1 for a in json.load(sys.stdin)["agencies"] if len(a["x5t#S256"]) == 43))' <"$WORK/claims")"
   expect_eq "$aud: the answer says access_token, Bearer, the audience" "$TT_ACCESS Bearer $aud" \
     "$(json "$WORK/tok.body" issued_token_type) $(json "$WORK/tok.body" token_type) $(json "$WORK/tok.body" audience)"
+  json "$WORK/tok-$aud.json" access_token >"$WORK/tok-$aud.jwt"
+  every_module_checks "$aud's token" "$WORK/tok-$aud.jwt" "$aud"
   n=$((n + 1))
 done
 check_not "J9: a token for city A is refused at city B (audience)" \
@@ -361,6 +412,35 @@ expect_grep "a revoked certificate ends the session (cert_revoked)" 'cert_revoke
 introspect in "$C_SESSION" >/dev/null
 expect_eq "introspection: inactive" '{"active":false}' "$(cat "$WORK/in.body")"
 
+# ---- modules across a key rotation, and with authd stopped -----------------------
+
+if login "${PA[@]}"; then ok "card A logs in for the modules"; else not_ok "card A logs in for the modules"; fi
+D_SESSION=$SESSION
+# Twice with --force: the key that signs next is one the modules' cached
+# key sets have never seen (each refetches once).
+ONECARD_BIN_DIR=$BUILD "$SRC/scripts/rotate-keys" --keys "$DEV/authd/keys" --force >/dev/null 2>>"$WORK/err" &&
+  ONECARD_BIN_DIR=$BUILD "$SRC/scripts/rotate-keys" --keys "$DEV/authd/keys" --force >/dev/null 2>>"$WORK/err"
+expect_eq "two key rotations while the modules run" 0 "$?"
+OLD_KID=$(kid_of "$WORK/tok-city-a-maritime.jwt")
+for ((i = 0; i < 60; i++)); do
+  mapfile -t form < <(refresh city-a-maritime "$D_SESSION")
+  post "$URL" /v1/token tok "${form[@]}" >/dev/null
+  json "$WORK/tok.body" access_token >"$WORK/rotated.jwt"
+  kid=$(kid_of "$WORK/rotated.jwt")
+  [ -n "$kid" ] && [ "$kid" != "$OLD_KID" ] && break
+  sleep 1
+done
+expect_eq "after the rotation authd signs with a new key" 1 "$([ -n "$kid" ] && [ "$kid" != "$OLD_KID" ] && echo 1)"
+every_module_checks "a token under the new key" "$WORK/rotated.jwt" city-a-maritime
+every_module_checks "a token under the old key, still unexpired" "$WORK/tok-city-a-maritime.jwt" city-a-maritime
+"$DEV_SERVICES" stop "$DEV" >/dev/null 2>&1
+expect_eq "authd stopped" 000 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")"
+every_module_checks "authd stopped: a token under the new key" "$WORK/rotated.jwt" city-a-maritime
+every_module_checks "authd stopped: a city's token under the old key" "$WORK/tok-city-b-border.jwt" city-b-border
+"$DEV_SERVICES" start "$DEV" >/dev/null 2>>"$WORK/dev-services.log"
+URL=$(start_authd sso1)
+[ -n "$URL" ] && ok "authd back" || not_ok "authd back"
+
 # ---- the audit trail -------------------------------------------------------------------
 
 expect_eq "no grant row without a grant type, every row well formed" 0 \
@@ -371,6 +451,7 @@ for log in "$DEV"/authd/sso*/authd.log; do
   expect_no_grep "$(basename "$(dirname "$log")"): no credential in the log" 'ocs1_|eyJ' "$log"
 done
 
+ask quit
 "$DEV_SERVICES" stop "$DEV" >/dev/null 2>&1
 for log in "$DEV"/authd/sso*/authd.log; do
   expect_no_grep "$(basename "$(dirname "$log")"): no sanitizer report" 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' "$log"

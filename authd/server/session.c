@@ -71,18 +71,15 @@ enum authd_reason authd_session_find(struct authd *a, const uint8_t *hash, const
 		return AR_OK;
 	case OC_ASTORE_SESSION_ENDED:
 		(void)snprintf(detail, AUTHD_DETAIL_MAX,
-			       "the session has ended (logout or revocation): log in with the "
-			       "card again");
+			       "the session has ended (logout or revocation)");
 		break;
 	case OC_ASTORE_SESSION_EXPIRED:
 		(void)snprintf(detail, AUTHD_DETAIL_MAX,
-			       "the session has reached its absolute timeout: log in with the "
-			       "card again");
+			       "the session has reached its absolute timeout");
 		break;
 	case OC_ASTORE_SESSION_IDLE:
 		(void)snprintf(detail, AUTHD_DETAIL_MAX,
-			       "the session was unused for longer than its idle timeout: log in "
-			       "with the card again");
+			       "the session was unused for longer than its idle timeout");
 		break;
 	default:
 		(void)snprintf(detail, AUTHD_DETAIL_MAX, "no session has that credential");

@@ -1,12 +1,15 @@
 /*
  * The one file of the token library that calls libcurl (jwks_fetch.h).
  *
- * A JWKS is public, but whoever can change it in transit can make a
- * module accept their tokens, so: the URL's own scheme is the only
+ * A JWKS and a module list are public, but whoever can change one in
+ * transit can make a module accept their tokens (their keys) or drop its
+ * demands (an empty agency list), so: the URL's own scheme is the only
  * protocol allowed, redirects are never followed (a 3xx is a failed
  * fetch), TLS is 1.2 or later with the peer and host name verified,
- * every fetch has a connect and a total timeout, and an answer over
- * ONECARD_MODULE_FETCH_MAX_LEN ends the transfer. Plain http is for a
+ * every fetch has a connect and a total timeout, and an answer over the
+ * document's maximum ends the transfer. The two documents differ only in
+ * what a `struct doc` below says: Accept header, media types, maximum and
+ * the words of the reasons. Plain http is for a
  * loopback host only: no proxy is used for it and a socket is opened only
  * to a loopback address, so a name that resolves elsewhere cannot carry
  * the fetch off in the clear. https follows the usual proxy variables of
@@ -29,11 +32,64 @@
 #include "jwks_fetch.h"
 
 #define USER_AGENT     "onecard-module/1"
-#define ACCEPT_HEADER  "Accept: application/jwk-set+json, application/json"
 #define LOOPBACK_OCTET 127u
 #define HOST_TEXT_MAX  64u /* bytes of "[v6 address]" we look at */
+#define DOC_TYPES_MAX  2u  /* media types one document may be served as */
 
-struct oc_jwks_source {
+/* One kind of document: how it is asked for, what is taken, and the
+ * fixed sentences that name it. */
+struct doc {
+	const char *accept; /* the Accept header line */
+	const char *types[DOC_TYPES_MAX];
+	size_t max_len;
+	const char *resolve, *connect, *timeout, *peer, *handshake, *protocol;
+	const char *too_large, *redirect, *status, *not_json, *fetched;
+};
+
+static const struct doc docs[] = {
+	[OC_FETCH_JWKS] =
+		{
+			.accept = "Accept: application/jwk-set+json, application/json",
+			/* RFC 7517 §8.5.1 */
+			.types = {"application/json", "application/jwk-set+json"},
+			.max_len = ONECARD_MODULE_FETCH_MAX_LEN,
+			.resolve = "cannot resolve the JWKS URL's host name",
+			.connect = "cannot connect to the JWKS URL",
+			.timeout = "the JWKS URL did not answer in time",
+			.peer = "the JWKS URL's TLS certificate does not verify for its host name",
+			.handshake = "the TLS handshake with the JWKS URL failed",
+			.protocol = "the JWKS URL's protocol is not allowed",
+			.too_large = "the JWKS answer is larger than allowed",
+			.redirect =
+				"the JWKS URL answered with a redirect, which is never followed",
+			.status = "the JWKS URL answered with a status other than 200",
+			.not_json = "the JWKS answer is not served as JSON",
+			.fetched = "the key set was fetched",
+		},
+	[OC_FETCH_MODULE_LIST] =
+		{
+			.accept = "Accept: application/json",
+			.types = {"application/json", NULL},
+			.max_len = ONECARD_MODULE_LIST_MAX_LEN,
+			.resolve = "cannot resolve the module list URL's host name",
+			.connect = "cannot connect to the module list URL",
+			.timeout = "the module list URL did not answer in time",
+			.peer = "the module list URL's TLS certificate does not verify for its "
+				"host name",
+			.handshake = "the TLS handshake with the module list URL failed",
+			.protocol = "the module list URL's protocol is not allowed",
+			.too_large = "the module list answer is larger than allowed",
+			.redirect = "the module list URL answered with a redirect, which is never "
+				    "followed",
+			.status = "the module list URL answered with a status other than 200",
+			.not_json = "the module list answer is not served as JSON",
+			.fetched = "the module list was fetched",
+		},
+};
+#define DOCS (sizeof(docs) / sizeof(docs[0]))
+
+struct oc_fetch_source {
+	const struct doc *doc;
 	char url[ONECARD_MODULE_URL_MAX + 1];
 	char ca_file[ONECARD_MODULE_PATH_MAX + 1]; /* "" for the system's store */
 	bool loopback_only;			   /* http: loopback addresses only */
@@ -41,10 +97,11 @@ struct oc_jwks_source {
 	long connect_timeout_s;
 };
 
-/* The body being received: at most ONECARD_MODULE_FETCH_MAX_LEN bytes. */
+/* The body being received: at most max bytes (the document's maximum). */
 struct sink {
 	char *buf;
 	size_t len;
+	size_t max;
 	bool too_large;
 };
 
@@ -130,16 +187,17 @@ out:
 	return r;
 }
 
-int oc_jwks_source_new(const char *url, const char *ca_file, unsigned timeout_s,
-		       struct oc_jwks_source **out)
+int oc_fetch_source_new(enum oc_fetch_doc doc, const char *url, const char *ca_file,
+			unsigned timeout_s, struct oc_fetch_source **out)
 {
-	struct oc_jwks_source *src = NULL;
+	struct oc_fetch_source *src = NULL;
 	size_t ca_len = 0;
 	bool loopback_only = false;
 	int r;
 
 	*out = NULL;
-	if (url == NULL || timeout_s == 0 || timeout_s > ONECARD_MODULE_TIMEOUT_MAX) {
+	if ((size_t)doc >= DOCS || url == NULL || timeout_s == 0 ||
+	    timeout_s > ONECARD_MODULE_TIMEOUT_MAX) {
 		return ONECARD_ERR_INVALID_ARG;
 	}
 	if (ca_file != NULL) {
@@ -159,6 +217,7 @@ int oc_jwks_source_new(const char *url, const char *ca_file, unsigned timeout_s,
 	if (src == NULL) {
 		return ONECARD_ERR_NOMEM;
 	}
+	src->doc = &docs[doc];
 	memcpy(src->url, url, strlen(url) + 1u);
 	if (ca_file != NULL) {
 		memcpy(src->ca_file, ca_file, ca_len + 1u);
@@ -172,12 +231,12 @@ int oc_jwks_source_new(const char *url, const char *ca_file, unsigned timeout_s,
 	return ONECARD_OK;
 }
 
-void oc_jwks_source_free(struct oc_jwks_source *src)
+void oc_fetch_source_free(struct oc_fetch_source *src)
 {
 	free(src);
 }
 
-void oc_jwks_answer_clear(struct oc_jwks_answer *answer)
+void oc_fetch_answer_clear(struct oc_fetch_answer *answer)
 {
 	if (answer == NULL) {
 		return;
@@ -193,7 +252,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	struct sink *s = userp;
 	size_t n = nmemb; /* size is always 1 for a write callback */
 
-	if (size != 1 || n > ONECARD_MODULE_FETCH_MAX_LEN - s->len) {
+	if (size != 1 || n > s->max - s->len) {
 		s->too_large = true;
 		return 0; /* ends the transfer: CURLE_WRITE_ERROR */
 	}
@@ -239,7 +298,7 @@ static bool is_loopback(const struct sockaddr *sa, curl_socklen_t len)
  * addresses only and the address is not one. */
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 {
-	const struct oc_jwks_source *src = clientp;
+	const struct oc_fetch_source *src = clientp;
 
 	if (purpose != CURLSOCKTYPE_IPCXN) {
 		return CURL_SOCKET_BAD;
@@ -252,7 +311,7 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
 
 /* Sets every option of one fetch; the first refusal is returned, so that
  * a refused option never leaves a weaker transfer behind. */
-static CURLcode set_options(CURL *curl, const struct oc_jwks_source *src,
+static CURLcode set_options(CURL *curl, const struct oc_fetch_source *src,
 			    struct curl_slist *headers, struct sink *sink,
 			    struct oc_cache_control *cc)
 {
@@ -299,7 +358,7 @@ static CURLcode set_options(CURL *curl, const struct oc_jwks_source *src,
 	}
 	if (c == CURLE_OK) {
 		c = curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
-				     (curl_off_t)ONECARD_MODULE_FETCH_MAX_LEN);
+				     (curl_off_t)src->doc->max_len);
 	}
 	if (c == CURLE_OK) {
 		c = curl_easy_setopt(curl, CURLOPT_USERAGENT, USER_AGENT);
@@ -333,54 +392,52 @@ static CURLcode set_options(CURL *curl, const struct oc_jwks_source *src,
 }
 
 /* A fixed sentence for a transfer that got no answer. */
-static const char *transfer_reason(CURLcode c)
+static const char *transfer_reason(const struct doc *doc, CURLcode c)
 {
 	switch (c) {
 	case CURLE_COULDNT_RESOLVE_HOST:
-		return "cannot resolve the JWKS URL's host name";
+		return doc->resolve;
 	case CURLE_COULDNT_CONNECT:
-		return "cannot connect to the JWKS URL";
+		return doc->connect;
 	case CURLE_OPERATION_TIMEDOUT:
-		return "the JWKS URL did not answer in time";
+		return doc->timeout;
 	case CURLE_PEER_FAILED_VERIFICATION:
-		return "the JWKS URL's TLS certificate does not verify for its host name";
+		return doc->peer;
 	case CURLE_SSL_CONNECT_ERROR:
-		return "the TLS handshake with the JWKS URL failed";
+		return doc->handshake;
 	case CURLE_SSL_CACERT_BADFILE:
 		return "the CA file cannot be read";
 	case CURLE_UNSUPPORTED_PROTOCOL:
-		return "the JWKS URL's protocol is not allowed";
+		return doc->protocol;
 	default:
 		/* curl_easy_strerror gives fixed sentences too. */
 		return curl_easy_strerror(c);
 	}
 }
 
-/* "application/json" or "application/jwk-set+json" (RFC 7517 §8.5.1),
- * with or without parameters. */
-static bool is_json_type(const char *type)
+/* One of the document's media types, with or without parameters. */
+static bool is_json_type(const struct doc *doc, const char *type)
 {
-	static const char *const types[] = {"application/json", "application/jwk-set+json"};
 	size_t i, n;
 
 	if (type == NULL) {
 		return false;
 	}
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		n = strlen(types[i]);
-		if (strncasecmp(type, types[i], n) == 0 && (type[n] == '\0' || type[n] == ';')) {
+	for (i = 0; i < DOC_TYPES_MAX && doc->types[i] != NULL; i++) {
+		n = strlen(doc->types[i]);
+		if (strncasecmp(type, doc->types[i], n) == 0 &&
+		    (type[n] == '\0' || type[n] == ';')) {
 			return true;
 		}
 	}
 	return false;
 }
 
-int oc_jwks_fetch(const struct oc_jwks_source *src, struct oc_jwks_answer *answer,
-		  const char **reason)
+int oc_fetch(const struct oc_fetch_source *src, struct oc_fetch_answer *answer, const char **reason)
 {
 	CURL *curl = NULL;
 	struct curl_slist *headers = NULL;
-	struct sink sink = {NULL, 0, false};
+	struct sink sink = {NULL, 0, 0, false};
 	struct oc_cache_control cc;
 	const char *type = NULL;
 	long status = 0;
@@ -393,10 +450,11 @@ int oc_jwks_fetch(const struct oc_jwks_source *src, struct oc_jwks_answer *answe
 	*reason = "out of memory";
 	oc_cache_control_reset(&cc);
 	if (src == NULL) {
-		*reason = "no JWKS source";
+		*reason = "no source to fetch from";
 		return ONECARD_ERR_INVALID_ARG;
 	}
-	sink.buf = malloc(ONECARD_MODULE_FETCH_MAX_LEN + 1u);
+	sink.max = src->doc->max_len;
+	sink.buf = malloc(sink.max + 1u);
 	if (sink.buf == NULL) {
 		goto out;
 	}
@@ -404,7 +462,7 @@ int oc_jwks_fetch(const struct oc_jwks_source *src, struct oc_jwks_answer *answe
 	if (curl == NULL) {
 		goto out;
 	}
-	headers = curl_slist_append(NULL, ACCEPT_HEADER);
+	headers = curl_slist_append(NULL, src->doc->accept);
 	if (headers == NULL) {
 		goto out;
 	}
@@ -416,12 +474,12 @@ int oc_jwks_fetch(const struct oc_jwks_source *src, struct oc_jwks_answer *answe
 	c = curl_easy_perform(curl);
 	if (sink.too_large || c == CURLE_FILESIZE_EXCEEDED) {
 		r = ONECARD_ERR_TOO_LARGE;
-		*reason = "the JWKS answer is larger than allowed";
+		*reason = src->doc->too_large;
 		goto out;
 	}
 	if (c != CURLE_OK) {
 		r = ONECARD_ERR_IO;
-		*reason = transfer_reason(c);
+		*reason = transfer_reason(src->doc, c);
 		goto out;
 	}
 	if (curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
@@ -432,17 +490,17 @@ int oc_jwks_fetch(const struct oc_jwks_source *src, struct oc_jwks_answer *answe
 	}
 	if (status >= 300 && status < 400) {
 		r = ONECARD_ERR_IO;
-		*reason = "the JWKS URL answered with a redirect, which is never followed";
+		*reason = src->doc->redirect;
 		goto out;
 	}
 	if (status != 200) {
 		r = ONECARD_ERR_IO;
-		*reason = "the JWKS URL answered with a status other than 200";
+		*reason = src->doc->status;
 		goto out;
 	}
-	if (!is_json_type(type)) {
+	if (!is_json_type(src->doc, type)) {
 		r = ONECARD_ERR_BAD_FORMAT;
-		*reason = "the JWKS answer is not served as JSON";
+		*reason = src->doc->not_json;
 		goto out;
 	}
 	sink.buf[sink.len] = '\0';
@@ -451,7 +509,7 @@ int oc_jwks_fetch(const struct oc_jwks_source *src, struct oc_jwks_answer *answe
 	answer->lifetime = oc_cache_control_lifetime(&cc);
 	sink.buf = NULL;
 	r = ONECARD_OK;
-	*reason = "the key set was fetched";
+	*reason = src->doc->fetched;
 out:
 	free(sink.buf);
 	curl_slist_free_all(headers);

@@ -35,6 +35,7 @@
 
 #include "claims.h"
 #include "jwks_fetch.h"
+#include "module_demands.h"
 
 #define MS_PER_S	  INT64_C(1000)
 #define ACR_REASON_MAX	  (96u + ONECARD_MODULE_ACR_MAX * (ONECARD_MODULE_VALUE_MAX + 2u))
@@ -75,7 +76,7 @@ struct onecard_module {
 	int64_t refetch_ms;
 	unsigned cache_max_s;
 	int64_t stale_ms;
-	struct oc_jwks_source *source;
+	struct oc_fetch_source *source;
 
 	/* fetch_lock: held across one fetch, so fetches never overlap. */
 	pthread_mutex_t fetch_lock;
@@ -181,13 +182,13 @@ static unsigned bounded_max_age(const onecard_module *m, int64_t lifetime)
 static int fetch_keys(const onecard_module *m, struct keys **out, int64_t *lifetime,
 		      const char **reason)
 {
-	struct oc_jwks_answer answer = {NULL, 0, -1};
+	struct oc_fetch_answer answer = {NULL, 0, -1};
 	struct keys *k = NULL;
 	int r;
 
 	*out = NULL;
 	*lifetime = -1;
-	r = oc_jwks_fetch(m->source, &answer, reason);
+	r = oc_fetch(m->source, &answer, reason);
 	if (r != ONECARD_OK) {
 		goto out;
 	}
@@ -218,7 +219,7 @@ out:
 		onecard_verifier_free(k->verifier);
 		free(k);
 	}
-	oc_jwks_answer_clear(&answer);
+	oc_fetch_answer_clear(&answer);
 	return r;
 }
 
@@ -516,61 +517,6 @@ void onecard_module_config_init(struct onecard_module_config *cfg)
 	cfg->timeout_s = ONECARD_MODULE_TIMEOUT_DEFAULT;
 }
 
-/* Copies an issuer or audience: 1..ONECARD_MODULE_NAME_MAX bytes, no
- * control characters. */
-static bool copy_name(char *dst, const char *src)
-{
-	size_t len, i;
-
-	if (src == NULL) {
-		return false;
-	}
-	len = strnlen(src, ONECARD_MODULE_NAME_MAX + 1u);
-	if (len == 0 || len > ONECARD_MODULE_NAME_MAX) {
-		return false;
-	}
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)src[i] < 0x20u || (unsigned char)src[i] == 0x7fu) {
-			return false;
-		}
-	}
-	memcpy(dst, src, len + 1u);
-	return true;
-}
-
-/* Copies count values of [A-Za-z0-9._-]{1,ONECARD_MODULE_VALUE_MAX},
- * each once, into dst. */
-static bool copy_values(char (*dst)[ONECARD_MODULE_VALUE_MAX + 1], const char *const *src,
-			size_t count)
-{
-	size_t i, j, len;
-	char c;
-
-	for (i = 0; i < count; i++) {
-		if (src[i] == NULL) {
-			return false;
-		}
-		len = strnlen(src[i], ONECARD_MODULE_VALUE_MAX + 1u);
-		if (len == 0 || len > ONECARD_MODULE_VALUE_MAX) {
-			return false;
-		}
-		for (j = 0; j < len; j++) {
-			c = src[i][j];
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
-				return false;
-			}
-		}
-		for (j = 0; j < i; j++) {
-			if (strcmp(dst[j], src[i]) == 0) {
-				return false;
-			}
-		}
-		memcpy(dst[i], src[i], len + 1u);
-	}
-	return true;
-}
-
 static bool config_ok(const struct onecard_module_config *cfg)
 {
 	return cfg->acr != NULL && cfg->acr_count >= 1 &&
@@ -626,7 +572,7 @@ void onecard_module_free(onecard_module *m)
 		(void)pthread_mutex_destroy(&m->lock);
 		(void)pthread_mutex_destroy(&m->fetch_lock);
 	}
-	oc_jwks_source_free(m->source);
+	oc_fetch_source_free(m->source);
 	free(m);
 }
 
@@ -646,9 +592,10 @@ int onecard_module_new(const struct onecard_module_config *cfg, onecard_module *
 	if (m == NULL) {
 		return ONECARD_ERR_NOMEM;
 	}
-	if (!copy_name(m->issuer, cfg->issuer) || !copy_name(m->audience, cfg->audience) ||
-	    !copy_values(m->acr, cfg->acr, cfg->acr_count) ||
-	    !copy_values(m->agencies, cfg->agencies, cfg->agency_count)) {
+	if (!oc_module_copy_name(m->issuer, cfg->issuer) ||
+	    !oc_module_copy_name(m->audience, cfg->audience) ||
+	    !oc_module_copy_values(m->acr, cfg->acr, cfg->acr_count) ||
+	    !oc_module_copy_values(m->agencies, cfg->agencies, cfg->agency_count)) {
 		goto out;
 	}
 	m->acr_count = cfg->acr_count;
@@ -661,7 +608,8 @@ int onecard_module_new(const struct onecard_module_config *cfg, onecard_module *
 	m->refetch_ms = (int64_t)cfg->refetch_interval_s * MS_PER_S;
 	m->cache_max_s = cfg->cache_max_s;
 	m->stale_ms = (int64_t)cfg->stale_max_s * MS_PER_S;
-	r = oc_jwks_source_new(cfg->jwks_url, cfg->ca_file, cfg->timeout_s, &m->source);
+	r = oc_fetch_source_new(OC_FETCH_JWKS, cfg->jwks_url, cfg->ca_file, cfg->timeout_s,
+				&m->source);
 	if (r != ONECARD_OK) {
 		goto out;
 	}
@@ -683,4 +631,80 @@ int onecard_module_new(const struct onecard_module_config *cfg, onecard_module *
 out:
 	onecard_module_free(m);
 	return r;
+}
+
+/* ---- demands from the module list (module_demands.c parses) ------------ */
+
+int onecard_module_demands_fetch(const char *modules_url, const char *module_id,
+				 const char *ca_file, unsigned timeout_s,
+				 onecard_module_demands **out, const char **reason_out)
+{
+	struct oc_fetch_source *src = NULL;
+	struct oc_fetch_answer answer = {NULL, 0, -1};
+	const char *reason = REASON_BAD_ARG;
+	int r = ONECARD_ERR_INVALID_ARG;
+
+	if (out != NULL) {
+		*out = NULL;
+	}
+	if (reason_out != NULL) {
+		*reason_out = "";
+	}
+	/* The id is checked before anything is fetched. */
+	if (out == NULL || !oc_module_copy_name(NULL, module_id)) {
+		goto out;
+	}
+	r = oc_fetch_source_new(OC_FETCH_MODULE_LIST, modules_url, ca_file, timeout_s, &src);
+	if (r != ONECARD_OK) {
+		if (r == ONECARD_ERR_INVALID_ARG) {
+			reason = "the module list URL, CA file or timeout is not allowed";
+		} else if (r == ONECARD_ERR_NOMEM) {
+			reason = REASON_NOMEM;
+		} else {
+			reason = "libcurl could not be started";
+		}
+		goto out;
+	}
+	r = oc_fetch(src, &answer, &reason);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	r = onecard_module_demands_parse(answer.body, answer.len, module_id, out, &reason);
+out:
+	oc_fetch_answer_clear(&answer);
+	oc_fetch_source_free(src);
+	if (reason_out != NULL) {
+		*reason_out = reason;
+	}
+	return r;
+}
+
+int onecard_module_new_with_demands(const struct onecard_module_config *cfg,
+				    const onecard_module_demands *d, onecard_module **out)
+{
+	struct onecard_module_config with;
+	const char *id = onecard_module_demands_get0_id(d);
+
+	if (out == NULL) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	*out = NULL;
+	if (cfg == NULL || d == NULL) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	/* One source of demands: none in cfg. The audience, if given, must
+	 * be the module whose demands these are. */
+	if (cfg->acr != NULL || cfg->acr_count != 0 || cfg->agencies != NULL ||
+	    cfg->agency_count != 0) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	if (cfg->audience != NULL && strcmp(cfg->audience, id) != 0) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	with = *cfg;
+	with.audience = id;
+	with.acr = onecard_module_demands_get0_acr(d, &with.acr_count);
+	with.agencies = onecard_module_demands_get0_agencies(d, &with.agency_count);
+	/* onecard_module_new copies every string: d may go once it returns. */
+	return onecard_module_new(&with, out);
 }

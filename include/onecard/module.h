@@ -5,15 +5,19 @@
  * A module (a city or provincial service that accepts onecard tokens)
  * builds one onecard_module at start, naming authd's issuer, the JWKS
  * URL, its own audience and its demands (the assurance levels it admits,
- * the agencies whose certificates a login must have proven), and calls
- * onecard_module_verify() for every request. Verification stays offline:
+ * the agencies whose certificates a login must have proven) — usually
+ * read from authd's GET /v1/modules (onecard_module_demands_fetch, then
+ * onecard_module_new_with_demands) — and calls onecard_module_verify()
+ * for every request. Verification stays offline:
  * the key set is fetched on first use, kept for the cache lifetime the
  * answer gives (Cache-Control max-age, bounded below), refetched once
  * when a token names an unknown kid (rate-limited), and kept while authd
  * is unreachable. docs/module.md has the design and its invariants.
  *
  * Ownership: onecard_module_new hands over a module the caller frees with
- * onecard_module_free(); _free(NULL) does nothing. Claims returned by
+ * onecard_module_free(); _free(NULL) does nothing. Likewise demands
+ * (onecard_module_demands_free), whose strings the library owns. No
+ * string passed in needs to outlive the call: everything is copied. Claims returned by
  * onecard_module_verify are the caller's (onecard_claims_free, token.h).
  * Reason strings are borrowed: fixed sentences that live at least as
  * long as the module.
@@ -204,6 +208,125 @@ ONECARD_API ONECARD_WARN_UNUSED int onecard_module_refresh(onecard_module *m,
  * ONECARD_OK, or ONECARD_ERR_INVALID_ARG (then *out is zeroed when not
  * NULL). */
 ONECARD_API int onecard_module_stats(onecard_module *m, struct onecard_module_stats *out);
+
+/*
+ * ---- A module's demands from authd's module list ----------------------
+ *
+ * authd publishes every module of its policy with what a token for it
+ * demands at GET /v1/modules (docs/discovery.md):
+ *
+ *   {"modules": [{"id": "city-a-customs-declaration", "platform": "city-a",
+ *                 "acr": ["card"], "agencies": ["customs"],
+ *                 "token_lifetime": 300}, ...]}
+ *
+ * A module reads its own entry once at start and builds its verifier with
+ * it, so that its rules are the policy's without being copied by hand:
+ *
+ *   onecard_module_demands *d = NULL;
+ *   r = onecard_module_demands_fetch("https://authd.example/v1/modules",
+ *                                    "city-a-customs-declaration", NULL, 10, &d, &reason);
+ *   cfg.audience = NULL;  // or the same id; acr and agencies left empty
+ *   r = onecard_module_new_with_demands(&cfg, d, &m);
+ *   onecard_module_demands_free(d);  // m keeps copies
+ *
+ * The demands are read once: a module keeps them for its lifetime (a
+ * policy change reaches it with its restart), and they are never taken
+ * from a token.
+ *
+ * The answer is parsed strictly: one JSON object (a member name twice at
+ * any level, invalid UTF-8 or a NUL in a string refuse it), with a
+ * "modules" array of at most ONECARD_MODULE_LIST_MAX_ENTRIES objects,
+ * each with a string "id" and "platform", arrays of strings "acr" and
+ * "agencies" and an integer "token_lifetime"; no id twice. Members not
+ * named here are ignored (authd may add some). The module's own entry
+ * must also fit a module's configuration: ids and platform of 1 to
+ * ONECARD_MODULE_NAME_MAX bytes without control characters, 1 to
+ * ONECARD_MODULE_ACR_MAX acr values and at most
+ * ONECARD_MODULE_AGENCIES_MAX agencies, each [A-Za-z0-9._-]{1,64} and
+ * listed once, a token_lifetime of 1 to ONECARD_MODULE_LIFETIME_MAX.
+ */
+#define ONECARD_MODULE_LIST_MAX_LEN	1048576u /* bytes of a GET /v1/modules answer */
+#define ONECARD_MODULE_LIST_MAX_ENTRIES 4096u	 /* modules in one answer */
+#define ONECARD_MODULE_LIFETIME_MAX	86400u	 /* seconds of a module's token_lifetime */
+
+/* One module's entry of the module list; the library owns every string. */
+typedef struct onecard_module_demands onecard_module_demands;
+
+/*
+ * Parses len bytes of a GET /v1/modules answer (body need not be
+ * NUL-terminated) and keeps the entry whose id is module_id (exact,
+ * case-sensitive). Returns ONECARD_OK and *out (the caller frees it with
+ * onecard_module_demands_free), or with *out NULL:
+ * ONECARD_ERR_INVALID_ARG (NULL arguments, module_id empty, over
+ * ONECARD_MODULE_NAME_MAX or with a control character);
+ * ONECARD_ERR_TOO_LARGE (over ONECARD_MODULE_LIST_MAX_LEN bytes or
+ * ONECARD_MODULE_LIST_MAX_ENTRIES modules, or the entry over a limit);
+ * ONECARD_ERR_BAD_FORMAT (not the document above); ONECARD_ERR_NOT_FOUND
+ * (a well-formed list without the module: a wrong id, or authd runs
+ * another policy); ONECARD_ERR_NOMEM. reason_out, if not NULL, receives a
+ * fixed sentence saying what was wrong (never bytes of the answer); it is
+ * static.
+ */
+ONECARD_API ONECARD_WARN_UNUSED int onecard_module_demands_parse(const char *body, size_t len,
+								 const char *module_id,
+								 onecard_module_demands **out,
+								 const char **reason_out);
+
+/*
+ * Fetches modules_url with one GET and parses the answer as
+ * onecard_module_demands_parse does. The URL follows the rules of
+ * jwks_url (https, or http to a loopback host only; no user name,
+ * password or fragment; at most ONECARD_MODULE_URL_MAX bytes), and the
+ * fetch those of the JWKS: no redirect followed, TLS 1.2 or later with
+ * the peer verified (the system's store, or ca_file when not NULL),
+ * timeout_s seconds in all (1..ONECARD_MODULE_TIMEOUT_MAX), the answer at
+ * most ONECARD_MODULE_LIST_MAX_LEN bytes, status 200 and served as
+ * application/json. Returns ONECARD_OK and *out, or with *out NULL: a
+ * code of onecard_module_demands_parse; ONECARD_ERR_INVALID_ARG also for
+ * a URL or timeout refused; ONECARD_ERR_IO (no answer, a status other
+ * than 200, a redirect); ONECARD_ERR_TOO_LARGE; ONECARD_ERR_BAD_FORMAT
+ * (not served as JSON); ONECARD_ERR_INTERNAL (libcurl cannot start).
+ * reason_out as for _parse. Blocks for the fetch; call it at start.
+ */
+ONECARD_API ONECARD_WARN_UNUSED int
+onecard_module_demands_fetch(const char *modules_url, const char *module_id, const char *ca_file,
+			     unsigned timeout_s, onecard_module_demands **out,
+			     const char **reason_out);
+
+/* Frees the demands. NULL does nothing. */
+ONECARD_API void onecard_module_demands_free(onecard_module_demands *d);
+
+/* The entry's "id" (the module's audience) and "platform" ("province" or
+ * a city platform). Borrowed: they live as long as d. NULL for d NULL. */
+ONECARD_API const char *onecard_module_demands_get0_id(const onecard_module_demands *d);
+ONECARD_API const char *onecard_module_demands_get0_platform(const onecard_module_demands *d);
+
+/* The assurance levels the module admits (1..ONECARD_MODULE_ACR_MAX,
+ * strongest first) and the agencies it requires (0..ONECARD_MODULE_AGENCIES_MAX,
+ * in the policy's order), as arrays of *count_out strings, in the form of
+ * struct onecard_module_config's acr and agencies. Borrowed: they live as
+ * long as d. d NULL gives NULL and a count of 0; count_out may be NULL. */
+ONECARD_API const char *const *onecard_module_demands_get0_acr(const onecard_module_demands *d,
+							       size_t *count_out);
+ONECARD_API const char *const *onecard_module_demands_get0_agencies(const onecard_module_demands *d,
+								    size_t *count_out);
+
+/* Seconds authd gives the module's tokens (1..ONECARD_MODULE_LIFETIME_MAX);
+ * 0 for d NULL. */
+ONECARD_API unsigned onecard_module_demands_token_lifetime(const onecard_module_demands *d);
+
+/*
+ * Builds a module as onecard_module_new does, with its audience and
+ * demands from d: cfg gives everything else (issuer, jwks_url, times,
+ * ca_file). So that the demands have one source, cfg's acr and agencies
+ * must be empty (NULL and 0), and cfg->audience NULL or exactly d's id.
+ * Everything is copied: d may be freed once this returns. Returns the
+ * codes of onecard_module_new; ONECARD_ERR_INVALID_ARG also for d NULL,
+ * demands in cfg, or another audience.
+ */
+ONECARD_API ONECARD_WARN_UNUSED int
+onecard_module_new_with_demands(const struct onecard_module_config *cfg,
+				const onecard_module_demands *d, onecard_module **out);
 
 #ifdef __cplusplus
 }

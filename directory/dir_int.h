@@ -127,6 +127,34 @@ int dir_ldap_search(struct dir_conn *conn, const char *base, enum dir_scope scop
 /* Frees what dir_ldap_search() returned and zeroes *entries. */
 void dir_entries_free(struct dir_entries *entries);
 
+/*
+ * Passwords. dir_ldap_check_bind(): one simple bind as dn with
+ * password[0..pw_len) on a NEW connection to conn's URI, under conn's
+ * transport rules (ldapi://; ldap:// only after StartTLS with the server
+ * verified; ldaps://), then unbind; conn's own connection is not used.
+ * ONECARD_OK (the server accepted), ONECARD_ERR_PASSPHRASE (it refused
+ * the credentials: invalidCredentials or inappropriateAuthentication),
+ * ONECARD_ERR_DIRECTORY (anything else; the diagnostic in conn),
+ * ONECARD_ERR_NOMEM, ONECARD_ERR_INVALID_ARG (an empty password: it would
+ * be an unauthenticated bind, RFC 4513 5.1.2).
+ *
+ * dir_ldap_passwd(): the Password Modify extended operation (RFC 3062)
+ * for the entry dn with the new password, on conn's connection, as
+ * authz_dn by proxied authorization (RFC 4370, critical), with the
+ * password policy request control. Results as dir_ldap_modify(); when
+ * the server refused it with a password policy error, *policy says which
+ * kind. info (may be NULL) says whether a reconnect came between.
+ */
+enum dir_pw_policy {
+	DIR_PW_POLICY_NONE,	  /* no password policy error */
+	DIR_PW_POLICY_IN_HISTORY, /* the password is the current one or in pwdHistory */
+	DIR_PW_POLICY_OTHER,	  /* too short, too long, insufficient quality... */
+};
+int dir_ldap_check_bind(struct dir_conn *conn, const char *dn, const char *password, size_t pw_len);
+int dir_ldap_passwd(struct dir_conn *conn, const char *dn, const char *authz_dn,
+		    const char *password, size_t pw_len, enum dir_pw_policy *policy,
+		    struct dir_write_info *info);
+
 /* Writes the parent of dn (dn without its first RDN) into out[cap],
  * in libldap's string form. ONECARD_OK, INVALID_ARG (not a DN, or no
  * parent), TOO_LARGE. */
@@ -212,6 +240,9 @@ int dir_card_dn(const struct oc_dir *dir, const char *card_id, char *out, size_t
  * enterprise leaves its fields empty and its status UNKNOWN. */
 int dir_read_owner(struct oc_dir *dir, const char *card_dn, struct oc_dir_card *card,
 		   struct oc_dir_person *person, struct oc_dir_enterprise *ent);
+/* Reads the enterprise at dn (lookup.c); one that is not there (or not
+ * an enterprise) leaves *ent zeroed, status UNKNOWN, and is no error. */
+int dir_read_enterprise(struct oc_dir *dir, const char *dn, struct oc_dir_enterprise *ent);
 /* Maps an onecardStatus value to the enum (exact match only). */
 enum oc_dir_status dir_status_parse(const struct dir_values *v);
 

@@ -11,6 +11,9 @@
  *    or later) before the password is sent: a plaintext simple bind over
  *    TCP never happens. ldaps:// verifies likewise; ldapi:// is a local
  *    socket and needs neither.
+ *  - A person's password is checked by a bind on a connection of its own
+ *    (dir_ldap_check_bind), under the same transport rules, then closed:
+ *    never on the handle's connection, which stays bound as the admin.
  *  - An operation that finds the connection dead reconnects (and binds)
  *    once and retries once; a timeout drops the connection so that the
  *    next operation starts afresh.
@@ -370,18 +373,20 @@ static int set_options(struct dir_conn *c, LDAP *ld)
 	return LDAP_SUCCESS;
 }
 
-/* Connects, runs StartTLS when required, binds. ONECARD_OK or
- * ONECARD_ERR_DIRECTORY (with the diagnostic), ONECARD_ERR_NOMEM. */
-static int conn_up(struct dir_conn *c)
+/* Opens a new handle to c's URI (options, StartTLS when c requires it)
+ * and binds as dn with cred. ONECARD_OK and *out; else *out NULL,
+ * ONECARD_ERR_DIRECTORY (the diagnostic in c) or ONECARD_ERR_NOMEM, and
+ * *bind_rc the result code the server gave the bind (-1 when it never
+ * answered one: no connection, StartTLS refused...). */
+static int conn_open(struct dir_conn *c, const char *dn, struct berval *cred, LDAP **out,
+		     int *bind_rc)
 {
 	LDAP *ld = NULL;
 	LDAPMessage *res = NULL;
-	struct berval cred;
 	int rc, msgid = -1, r = ONECARD_ERR_INTERNAL;
 
-	if (c->ld != NULL) {
-		return ONECARD_OK;
-	}
+	*out = NULL;
+	*bind_rc = -1;
 	rc = ldap_initialize(&ld, c->uri);
 	if (rc != LDAP_SUCCESS || ld == NULL) {
 		set_diag_rc(c, "connect", rc, NULL);
@@ -405,9 +410,7 @@ static int conn_up(struct dir_conn *c)
 			goto out;
 		}
 	}
-	cred.bv_val = c->pw;
-	cred.bv_len = c->pw_len;
-	rc = ldap_sasl_bind(ld, c->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, &msgid);
+	rc = ldap_sasl_bind(ld, dn, LDAP_SASL_SIMPLE, cred, NULL, NULL, &msgid);
 	if (rc != LDAP_SUCCESS) {
 		set_diag_from_handle(c, ld, "bind", rc);
 		r = ONECARD_ERR_DIRECTORY;
@@ -421,11 +424,12 @@ static int conn_up(struct dir_conn *c)
 	}
 	rc = result_code(c, ld, res, "bind", 1);
 	res = NULL;
+	*bind_rc = rc;
 	if (rc != LDAP_SUCCESS) {
 		r = ONECARD_ERR_DIRECTORY;
 		goto out;
 	}
-	c->ld = ld;
+	*out = ld;
 	ld = NULL;
 	c->diag[0] = '\0';
 	r = ONECARD_OK;
@@ -435,6 +439,22 @@ out:
 		(void)ldap_unbind_ext(ld, NULL, NULL);
 	}
 	return r;
+}
+
+/* Connects, runs StartTLS when required, binds as the handle's DN.
+ * ONECARD_OK or ONECARD_ERR_DIRECTORY (with the diagnostic),
+ * ONECARD_ERR_NOMEM. */
+static int conn_up(struct dir_conn *c)
+{
+	struct berval cred;
+	int bind_rc;
+
+	if (c->ld != NULL) {
+		return ONECARD_OK;
+	}
+	cred.bv_val = c->pw;
+	cred.bv_len = c->pw_len;
+	return conn_open(c, c->bind_dn, &cred, &c->ld, &bind_rc);
 }
 
 int dir_conn_connect(struct dir_conn *conn)
@@ -814,6 +834,154 @@ int dir_ldap_search(struct dir_conn *conn, const char *base, enum dir_scope scop
 	s.limit = limit;
 	s.out = out;
 	return run(conn, attempt_search, &s, NULL);
+}
+
+/* ---- passwords ------------------------------------------------------------- */
+
+int dir_ldap_check_bind(struct dir_conn *conn, const char *dn, const char *password, size_t pw_len)
+{
+	struct sigpipe_guard g;
+	struct berval cred;
+	LDAP *ld = NULL;
+	int bind_rc = -1, r;
+
+	if (conn == NULL || dn == NULL || password == NULL || pw_len == 0) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	/* libldap only reads the credentials. */
+	cred.bv_val = (char *)password;
+	cred.bv_len = pw_len;
+	sigpipe_block(&g);
+	r = conn_open(conn, dn, &cred, &ld, &bind_rc);
+	if (ld != NULL) {
+		(void)ldap_unbind_ext(ld, NULL, NULL);
+	}
+	sigpipe_restore(&g);
+	if (r == ONECARD_OK) {
+		return ONECARD_OK;
+	}
+	if (bind_rc == LDAP_INVALID_CREDENTIALS || bind_rc == LDAP_INAPPROPRIATE_AUTH) {
+		return ONECARD_ERR_PASSPHRASE;
+	}
+	return r;
+}
+
+struct passwd_arg {
+	const char *dn;
+	const char *authz_dn;
+	struct berval pw;
+	enum dir_pw_policy *policy;
+};
+
+/* The ppolicy response control's error, if the server sent one. */
+static enum dir_pw_policy policy_error(LDAP *ld, LDAPControl **ctrls)
+{
+	LDAPPasswordPolicyError err = PP_noError;
+	LDAPControl *c;
+	ber_int_t expire = -1, grace = -1;
+
+	c = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, ctrls, NULL);
+	if (c == NULL ||
+	    ldap_parse_passwordpolicy_control(ld, c, &expire, &grace, &err) != LDAP_SUCCESS) {
+		return DIR_PW_POLICY_NONE;
+	}
+	switch (err) {
+	case PP_noError:
+		return DIR_PW_POLICY_NONE;
+	case PP_passwordInHistory:
+		return DIR_PW_POLICY_IN_HISTORY;
+	default:
+		return DIR_PW_POLICY_OTHER;
+	}
+}
+
+static int attempt_passwd(struct dir_conn *c, void *arg)
+{
+	struct passwd_arg *p = arg;
+	LDAPControl proxy, *policy_req = NULL, *sctrls[3] = {NULL, NULL, NULL}, **ctrls = NULL;
+	LDAPMessage *res = NULL;
+	struct berval user;
+	char authz[DIR_DN_MAX + 4];
+	char *msg = NULL;
+	int rc, n, msgid = -1, err = LDAP_OTHER;
+
+	*p->policy = DIR_PW_POLICY_NONE;
+	/* Proxied authorization (RFC 4370), critical: the change is made
+	 * as the password setter, whom the policy binds, never as the
+	 * administrator, whom it does not. A server that cannot honour the
+	 * control refuses the operation rather than skip the policy. */
+	n = snprintf(authz, sizeof(authz), "dn:%s", p->authz_dn);
+	if (n < 0 || (size_t)n >= sizeof(authz)) {
+		dir_conn_set_diag(c, "password: the setter's DN is too long");
+		return LDAP_PARAM_ERROR;
+	}
+	memset(&proxy, 0, sizeof(proxy));
+	proxy.ldctl_oid = LDAP_CONTROL_PROXY_AUTHZ;
+	proxy.ldctl_value.bv_val = authz;
+	proxy.ldctl_value.bv_len = (ber_len_t)n;
+	proxy.ldctl_iscritical = 1;
+	/* The password policy request control: the answer says why a
+	 * password was refused (in history, too short...). */
+	rc = ldap_create_passwordpolicy_control(c->ld, &policy_req);
+	if (rc != LDAP_SUCCESS) {
+		set_diag_from_handle(c, c->ld, "password", rc);
+		return rc;
+	}
+	sctrls[0] = &proxy;
+	sctrls[1] = policy_req;
+	user.bv_val = (char *)p->dn;
+	user.bv_len = strlen(p->dn);
+	rc = ldap_passwd(c->ld, &user, NULL, &p->pw, sctrls, NULL, &msgid);
+	if (rc == LDAP_SUCCESS) {
+		rc = wait_result(c->ld, msgid, &res);
+	}
+	if (rc != LDAP_SUCCESS) {
+		set_diag_from_handle(c, c->ld, "password", rc);
+		goto out;
+	}
+	rc = ldap_parse_result(c->ld, res, &err, NULL, &msg, NULL, &ctrls, 0);
+	if (rc != LDAP_SUCCESS) {
+		err = rc;
+	}
+	if (err != LDAP_SUCCESS) {
+		set_diag_rc(c, "password", err, msg);
+		*p->policy = policy_error(c->ld, ctrls);
+	}
+	rc = err;
+out:
+	ldap_controls_free(ctrls);
+	ldap_memfree(msg);
+	ldap_msgfree(res);
+	ldap_control_free(policy_req);
+	return rc;
+}
+
+int dir_ldap_passwd(struct dir_conn *conn, const char *dn, const char *authz_dn,
+		    const char *password, size_t pw_len, enum dir_pw_policy *policy,
+		    struct dir_write_info *info)
+{
+	struct passwd_arg p;
+	int r, retried = 0;
+
+	*policy = DIR_PW_POLICY_NONE;
+	if (info != NULL) {
+		memset(info, 0, sizeof(*info));
+	}
+	if (conn == NULL || dn == NULL || authz_dn == NULL || password == NULL || pw_len == 0) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	p.dn = dn;
+	p.authz_dn = authz_dn;
+	/* libldap only reads it; it is copied into the request (liblber
+	 * frees that copy without wiping it: a limit of the library). */
+	p.pw.bv_val = (char *)password;
+	p.pw.bv_len = pw_len;
+	p.policy = policy;
+	r = run(conn, attempt_passwd, &p, &retried);
+	if (info != NULL) {
+		info->retried = retried;
+	}
+	return r;
 }
 
 /* ---- DN parsing ------------------------------------------------------------ */

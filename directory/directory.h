@@ -350,6 +350,119 @@ int oc_dir_get_card(struct oc_dir *dir, const char *card_id,
 /* Frees a card_info and the DER it holds. NULL does nothing. */
 void oc_dir_card_info_free(struct oc_dir_card_info *info);
 
+/* ---- passwords (the second assurance level, docs/directory.md) --------- */
+
+/*
+ * A person's directory password, for the password-plus-TOTP login. The
+ * directory keeps it: slapd hashes it ({ARGON2}, its password-hash) and
+ * its ppolicy overlay keeps the history. These entries, relative to the
+ * suffix, come with the directory's setup (ldap/base.ldif and
+ * scripts/dev-services):
+ *   cn=password-policy,ou=system    the pwdPolicy (pwdInHistory 5, ...)
+ *   cn=password-setter,ou=system    the identity a password is set as
+ *                                   (the admin acts as it, RFC 4370),
+ *                                   so that the policy applies: the
+ *                                   admin itself is exempt from it
+ *   cn=password-stand-in,ou=system  bound instead of a person who does
+ *                                   not exist or has no password, with
+ *                                   a random password nobody keeps,
+ *                                   hashed like people's
+ */
+#define OC_DIR_PW_MIN_CHARS    12u /* characters (UTF-8 code points) at least */
+#define OC_DIR_PW_HISTORY      5u  /* earlier passwords refused, besides the current */
+#define OC_DIR_PW_SETTER_RDN   "cn=password-setter,ou=system"
+#define OC_DIR_PW_STAND_IN_RDN "cn=password-stand-in,ou=system"
+
+/* 1 when id is a person id ([A-Za-z0-9._-]{1,OC_DIR_PERSON_ID_MAX}),
+ * else 0 (NULL too). */
+int oc_dir_person_id_valid(const char *id);
+
+/* Why a new password was refused; each has a fixed sentence. */
+enum oc_dir_pw_refusal {
+	OC_DIR_PW_REFUSED_NONE = 0,
+	OC_DIR_PW_REFUSED_TOO_SHORT,	/* fewer than OC_DIR_PW_MIN_CHARS characters */
+	OC_DIR_PW_REFUSED_TOO_LONG,	/* more than OC_DIR_PASSWORD_MAX bytes */
+	OC_DIR_PW_REFUSED_NOT_UTF8,	/* not valid UTF-8 (shortest form) */
+	OC_DIR_PW_REFUSED_CONTROL_CHAR, /* a control character (C0, DEL, C1), NUL too */
+	OC_DIR_PW_REFUSED_IS_PERSON_ID, /* the person id itself (ASCII case ignored) */
+	OC_DIR_PW_REFUSED_REUSED,	/* the current one or one of the 5 before it */
+	OC_DIR_PW_REFUSED_BY_DIRECTORY, /* the directory's policy refused it otherwise */
+};
+
+/* A fixed sentence for a refusal. Never NULL. */
+const char *oc_dir_pw_refusal_str(enum oc_dir_pw_refusal why);
+
+/*
+ * The rules a new password for person_id must meet that need no
+ * directory: 1..OC_DIR_PASSWORD_MAX bytes of valid UTF-8 without control
+ * characters, at least OC_DIR_PW_MIN_CHARS characters, not the person id.
+ * (Reuse is the directory's to judge: oc_dir_set_password().) No I/O.
+ * Success: ONECARD_OK, why (may be NULL) NONE.
+ * Failure: ONECARD_ERR_INVALID_ARG with *why, or with NONE when
+ * person_id is not a person id or password is NULL.
+ */
+int oc_dir_password_acceptable(const char *person_id, const char *password, size_t len,
+			       enum oc_dir_pw_refusal *why) OC_DIR_WARN_UNUSED;
+
+/*
+ * Sets the password of the person person_id to password[0..len), by the
+ * Password Modify extended operation (RFC 3062) on dir's connection,
+ * acting as the password setter: slapd hashes it and its password policy
+ * refuses the current password and the OC_DIR_PW_HISTORY before it.
+ * The rules of oc_dir_password_acceptable() are checked first. The
+ * library keeps no copy of the password; the caller wipes its buffer.
+ * Success: ONECARD_OK, why (may be NULL) NONE.
+ * Failure: ONECARD_ERR_INVALID_ARG (*why says which rule; NONE: person_id
+ * is not a person id), ONECARD_ERR_NOT_FOUND (no such person),
+ * ONECARD_ERR_DIRECTORY (unreachable, or the setup above is missing:
+ * oc_dir_diagnostic()), ONECARD_ERR_NOMEM.
+ */
+int oc_dir_set_password(struct oc_dir *dir, const char *person_id, const char *password, size_t len,
+			enum oc_dir_pw_refusal *why) OC_DIR_WARN_UNUSED;
+
+/* What oc_dir_check_password() found. Zero is UNAVAILABLE, so that an
+ * unset result fails closed; only OK lets a login on. */
+enum oc_dir_pw_check {
+	OC_DIR_PW_UNAVAILABLE = 0, /* the directory could not answer: nothing is known */
+	OC_DIR_PW_OK,		   /* right password; person and enterprise active */
+	OC_DIR_PW_WRONG,	   /* wrong password, unknown person, no password set */
+	OC_DIR_PW_SUSPENDED,	   /* right password; person or enterprise not active */
+};
+
+/* A fixed sentence for a result. Never NULL. */
+const char *oc_dir_pw_check_str(enum oc_dir_pw_check result);
+
+/* Who a password belongs to, filled for OK and SUSPENDED. */
+struct oc_dir_pw_owner {
+	struct oc_dir_person person; /* enterprise_uscc set */
+	struct oc_dir_enterprise enterprise;
+};
+
+/*
+ * Checks password[0..len) for the person person_id: an LDAP simple bind
+ * as the person's entry on a NEW connection to dir's URI (never on dir's
+ * own, which stays bound as the admin), over a protected transport:
+ * ldapi://, ldaps://, or ldap:// after StartTLS with the server's
+ * certificate verified (a server that refuses StartTLS is never sent the
+ * password). dir's own connection first reads the person.
+ * The caller must not learn from the result or its timing whether the
+ * person exists: an unknown person, a person without a password and a
+ * person id not in its form all give WRONG, as a wrong password does,
+ * after a bind as the stand-in entry, which costs slapd the same hash.
+ * SUSPENDED (a person or enterprise status other than "active") is only
+ * ever told after the password proved right.
+ * An empty password, one over OC_DIR_PASSWORD_MAX bytes or with a NUL is
+ * WRONG without a bind (an empty one would be an unauthenticated bind).
+ * The library keeps no copy of the password; the caller wipes its buffer.
+ * owner (may be NULL) is zeroed, then filled for OK and SUSPENDED;
+ * owner->person.id is the id as the directory holds it (uid matches
+ * without regard to case): use it, not person_id, as the subject.
+ * Why it was UNAVAILABLE: oc_dir_diagnostic(dir).
+ */
+enum oc_dir_pw_check oc_dir_check_password(struct oc_dir *dir, const char *person_id,
+					   const char *password, size_t len,
+					   struct oc_dir_pw_owner *owner) OC_DIR_WARN_UNUSED;
+
 /* "active", "suspended" or "unknown". Never NULL. */
 const char *oc_dir_status_str(enum oc_dir_status status);
 

@@ -186,6 +186,11 @@ out:
 	return r;
 }
 
+int dir_read_enterprise(struct oc_dir *dir, const char *dn, struct oc_dir_enterprise *ent)
+{
+	return read_enterprise(dir, dn, ent);
+}
+
 /* The card at card_dn, its holder and the holder's enterprise. */
 int dir_read_owner(struct oc_dir *dir, const char *card_dn, struct oc_dir_card *card,
 		   struct oc_dir_person *person, struct oc_dir_enterprise *ent)

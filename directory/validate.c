@@ -38,6 +38,11 @@ int dir_valid_id(const char *s, size_t max)
 	return 1;
 }
 
+int oc_dir_person_id_valid(const char *id)
+{
+	return dir_valid_id(id, OC_DIR_PERSON_ID_MAX);
+}
+
 int dir_valid_agency(const char *s)
 {
 	size_t i, len;

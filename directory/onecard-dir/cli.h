@@ -2,7 +2,7 @@
  * onecard-dir — the command-line tool over the directory library
  * (directory.h): enroll a card, suspend and activate cards, people and
  * enterprises, show a card, find a certificate's owner, check the
- * connection.
+ * connection, set a person's directory password.
  *
  * Each subcommand lives in a cmd_*.c reached from the table in main.c
  * (the six suspend/activate commands share cmd_status.c: one operation on
@@ -17,6 +17,7 @@
  *   3  not found (not_found)
  *   4  exists: already registered, or registered otherwise (exists)
  *   5  directory unavailable: unreachable, bind refused (directory_error)
+ *   6  refused by the password rules (set-password)
  */
 #ifndef ONECARD_DIR_CLI_H
 #define ONECARD_DIR_CLI_H
@@ -38,6 +39,7 @@ enum cli_exit {
 	CLI_EXIT_NOT_FOUND = 3,
 	CLI_EXIT_EXISTS = 4,
 	CLI_EXIT_UNAVAILABLE = 5,
+	CLI_EXIT_REFUSED = 6,
 };
 
 /* Where the directory is: options, else the environment. */
@@ -77,6 +79,7 @@ int cmd_activate_enterprise(int argc, char *argv[], const struct cli_conn *g);
 int cmd_show_card(int argc, char *argv[], const struct cli_conn *g);
 int cmd_find_cert(int argc, char *argv[], const struct cli_conn *g);
 int cmd_ping(int argc, char *argv[], const struct cli_conn *g);
+int cmd_set_password(int argc, char *argv[], const struct cli_conn *g);
 
 /* ---- common.c -------------------------------------------------------- */
 

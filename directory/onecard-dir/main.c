@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{"show-card", cmd_show_card},
 	{"find-cert", cmd_find_cert},
 	{"ping", cmd_ping},
+	{"set-password", cmd_set_password},
 };
 
 static void usage(FILE *out)
@@ -58,6 +59,12 @@ static void usage(FILE *out)
 		"      at login (issuer as RFC 4514, serial lowercase hex).\n"
 		"  ping\n"
 		"      Connect, bind and read the suffix.\n"
+		"  set-password --person ID\n"
+		"      Set the person's directory password (the password-and-code login),\n"
+		"      read from stdin: typed twice without echo on a terminal, else one\n"
+		"      line. Rules: 12 characters or more, 256 bytes at most, UTF-8\n"
+		"      without control characters, not the person id, and neither the\n"
+		"      current password nor one of the 5 before it.\n"
 		"  help, --help, -h\n"
 		"      Print this help.\n"
 		"\n"
@@ -72,7 +79,8 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 ok, 1 other error, 2 usage (or a value not in its form),\n"
 		"3 not found, 4 exists (already registered, or registered otherwise),\n"
-		"5 directory unavailable (unreachable, timed out, bind refused).\n");
+		"5 directory unavailable (unreachable, timed out, bind refused),\n"
+		"6 password refused by the password rules.\n");
 }
 
 int main(int argc, char *argv[])

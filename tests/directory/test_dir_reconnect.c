@@ -6,7 +6,10 @@
  *    the login lookup (oc_dir_find_login) included;
  *  - slapd started again: the same handle works;
  *  - slapd restarted while the handle sat idle and connected: the next
- *    call finds the connection dead, reconnects once and succeeds.
+ *    call finds the connection dead, reconnects once and succeeds;
+ *  - passwords likewise: while slapd is down, setting one fails with
+ *    ONECARD_ERR_DIRECTORY and checking one is UNAVAILABLE (never WRONG);
+ *    after an idle restart, setting and checking one work again.
  * SIGPIPE is left at its default here, as in a program that never heard
  * of it: writing to the dead connection must not kill the process.
  *
@@ -190,6 +193,12 @@ static void survives_stop_and_start(void **state)
 	assert_int_equal(oc_dir_enroll(dir, &ent, &person, &card, &other, 1, &why),
 			 ONECARD_ERR_DIRECTORY);
 	assert_int_equal(why, OC_DIR_REFUSED_UNAVAILABLE);
+	assert_int_equal(oc_dir_set_password(dir, "p-reconnect", "reconnect-password-0", 20, NULL),
+			 ONECARD_ERR_DIRECTORY);
+	assert_int_equal(
+		oc_dir_check_password(dir, "p-reconnect", "reconnect-password-0", 20, NULL),
+		OC_DIR_PW_UNAVAILABLE);
+	assert_string_not_equal(oc_dir_diagnostic(dir), "");
 	sigpipe_untouched();
 
 	/* Up again: the same handle. */
@@ -222,6 +231,14 @@ static void survives_stop_and_start(void **state)
 	assert_int_equal(oc_dir_get_card(dir, card_id, &info), ONECARD_OK);
 	assert_int_equal(info->card.status, OC_DIR_STATUS_SUSPENDED);
 	oc_dir_card_info_free(info);
+	/* A password, set after an idle restart, then checked. */
+	assert_int_equal(dev_services("stop"), 0);
+	assert_int_equal(dev_services("start"), 0);
+	assert_int_equal(oc_dir_set_password(dir, "p-reconnect", "reconnect-password-1", 20, NULL),
+			 ONECARD_OK);
+	assert_int_equal(
+		oc_dir_check_password(dir, "p-reconnect", "reconnect-password-1", 20, NULL),
+		OC_DIR_PW_OK);
 	sigpipe_untouched();
 	oc_dir_cert_clear(&other);
 	oc_dir_cert_clear(&cert);

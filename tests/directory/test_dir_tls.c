@@ -3,7 +3,9 @@
  * records every byte the library sends it; whether it refuses StartTLS,
  * accepts it and then hangs up in the TLS handshake, or is reached over
  * ldaps://, the library must fail with ONECARD_ERR_DIRECTORY and must
- * never have sent a BindRequest, nor the password.
+ * never have sent a BindRequest, nor the password. The same for a
+ * person's password (oc_dir_check_password, and the bind it makes on a
+ * connection of its own: dir_ldap_check_bind): UNAVAILABLE, never sent.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,9 +25,11 @@
 
 #include <onecard/error.h>
 
+#include "dir_int.h"
 #include "directory.h"
 
 #define PASSWORD     "Sup3r-Secret-Bind-Password"
+#define PERSON_PW    "Person-Secret-Password-42"
 #define CAPTURE_MAX  65536u
 #define CONNS_MAX    4
 #define IDLE_SECONDS 3
@@ -198,6 +202,7 @@ static int fake_finish(struct fake *f, int parse_ldap)
 	(void)close(f->listen_fd);
 	for (i = 0; i < f->conns; i++) {
 		assert_false(contains(f->capture[i], f->captured[i], PASSWORD));
+		assert_false(contains(f->capture[i], f->captured[i], PERSON_PW));
 		if (!parse_ldap) {
 			continue;
 		}
@@ -271,12 +276,60 @@ static void ldaps_hangup(void **state)
 	assert_true(fake_finish(f, 0) >= 1);
 }
 
+/* A person's password over ldap:// to a server without TLS: the
+ * library's answer is UNAVAILABLE (never WRONG, never OK), and neither
+ * password went out. */
+static void check_password_without_tls(void **state)
+{
+	char uri[64];
+	struct oc_dir *dir = NULL;
+	struct oc_dir_pw_owner owner;
+	struct fake *f = fake_start(REFUSE_STARTTLS);
+
+	(void)state;
+	(void)snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", f->port);
+	assert_int_equal(oc_dir_new(uri, "dc=onecard,dc=test", "cn=admin,dc=onecard,dc=test",
+				    PASSWORD, strlen(PASSWORD), &dir),
+			 ONECARD_OK);
+	assert_int_equal(
+		oc_dir_check_password(dir, "someone", PERSON_PW, strlen(PERSON_PW), &owner),
+		OC_DIR_PW_UNAVAILABLE);
+	assert_string_not_equal(oc_dir_diagnostic(dir), "");
+	assert_int_equal(oc_dir_set_password(dir, "someone", PERSON_PW, strlen(PERSON_PW), NULL),
+			 ONECARD_ERR_DIRECTORY);
+	oc_dir_free(dir);
+	assert_true(fake_finish(f, 1) >= 2);
+}
+
+/* The person's bind itself, on its new connection: StartTLS refused,
+ * no BindRequest, the connection's answer DIRECTORY (not PASSPHRASE). */
+static void person_bind_without_tls(void **state)
+{
+	char uri[64];
+	struct dir_conn *conn = NULL;
+	struct fake *f = fake_start(REFUSE_STARTTLS);
+
+	(void)state;
+	(void)snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", f->port);
+	assert_int_equal(
+		dir_conn_new(uri, "cn=admin,dc=onecard,dc=test", PASSWORD, strlen(PASSWORD), &conn),
+		ONECARD_OK);
+	assert_int_equal(dir_ldap_check_bind(conn, "uid=someone,ou=people,dc=onecard,dc=test",
+					     PERSON_PW, strlen(PERSON_PW)),
+			 ONECARD_ERR_DIRECTORY);
+	assert_non_null(strstr(dir_conn_diag(conn), "StartTLS"));
+	dir_conn_free(conn);
+	assert_true(fake_finish(f, 1) >= 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(starttls_refused),
 		cmocka_unit_test(starttls_then_hangup),
 		cmocka_unit_test(ldaps_hangup),
+		cmocka_unit_test(check_password_without_tls),
+		cmocka_unit_test(person_bind_without_tls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

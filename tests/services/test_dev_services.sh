@@ -128,7 +128,7 @@ check "the PostgreSQL and slapd socket folders are mode 0700" \
 # ------------------------------------------------------------- LDAP
 r=$(lds -b "$ONECARD_LDAP_BASE" -s one dn 2>&1 | grep '^dn:' | sort | tr '\n' ' ')
 check "admin bind over ldapi sees the base entries" test \
-  "$r" = "dn: ou=cards,dc=onecard,dc=test dn: ou=enterprises,dc=onecard,dc=test dn: ou=people,dc=onecard,dc=test "
+  "$r" = "dn: ou=cards,dc=onecard,dc=test dn: ou=enterprises,dc=onecard,dc=test dn: ou=people,dc=onecard,dc=test dn: ou=system,dc=onecard,dc=test "
 
 uscc=91310000MA1FL8XQ3J
 sha=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08

@@ -586,6 +586,40 @@ static int validate_entry(const json_t *e, const char **why)
 	return ONECARD_OK;
 }
 
+/* The session: exactly the members below, each of its type. */
+static int validate_session(const json_t *o, const char **why)
+{
+	static const char *const members[] = {"refresh_token", "issued_at", "exp", "idle_timeout",
+					      "last_used",     "sub",	    "ent", "card"};
+	const json_t *v;
+	size_t i;
+
+	*why = "the cache's session is not valid";
+	if (json_object_size(o) != sizeof(members) / sizeof(members[0])) {
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		if (json_object_get(o, members[i]) == NULL) {
+			return ONECARD_ERR_BAD_FORMAT;
+		}
+	}
+	v = json_object_get(o, "refresh_token");
+	if (!json_is_string(v) ||
+	    !oc_login_session_credential_ok(json_string_value(v), json_string_length(v))) {
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	v = json_object_get(o, "idle_timeout");
+	if (!time_of(o, "issued_at") || !time_of(o, "exp") || !time_of(o, "last_used") ||
+	    !json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > OC_LOGIN_SESSION_LIFETIME_MAX ||
+	    !string_of(o, "sub", OC_LOGIN_FIELD_MAX) || !string_of(o, "ent", OC_LOGIN_FIELD_MAX) ||
+	    !string_of(o, "card", OC_LOGIN_FIELD_MAX)) {
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	*why = "";
+	return ONECARD_OK;
+}
+
 int oc_ccache_validate(const json_t *root, const char **why)
 {
 	static const char *const members[] = {"version", "authd", "origin", "session", "tokens"};
@@ -613,12 +647,15 @@ int oc_ccache_validate(const json_t *root, const char **why)
 	    !string_of(root, "origin", OC_CHALLENGE_ORIGIN_MAX)) {
 		return ONECARD_ERR_BAD_FORMAT;
 	}
-	/* Room for issue 5's session credential: null until then, or an
-	 * object this version keeps as it is. */
+	/* The SSO session (docs/sso.md): null, or what a login opened. */
 	v = json_object_get(root, "session");
 	if (!json_is_null(v) && !json_is_object(v)) {
 		return ONECARD_ERR_BAD_FORMAT;
 	}
+	if (json_is_object(v) && validate_session(v, why) != ONECARD_OK) {
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	*why = "the cache file is not a onecard credential cache of version 1";
 	tokens = json_object_get(root, "tokens");
 	if (!json_is_object(tokens) || json_object_size(tokens) > OC_CCACHE_AUDIENCES_MAX) {
 		return ONECARD_ERR_BAD_FORMAT;
@@ -706,6 +743,52 @@ static json_t *new_entry(const struct oc_login_token *tok, int64_t issued_at)
 	return e;
 }
 
+/* The session a login opened, as the cache keeps it; json null when the
+ * login opened none. */
+static json_t *new_session(const struct oc_login_token *tok, int64_t issued_at)
+{
+	const struct oc_login_session *s = &tok->session;
+	json_t *o;
+
+	if (s->credential[0] == '\0') {
+		return json_null();
+	}
+	o = json_object();
+	if (o == NULL || json_object_set_new(o, "refresh_token", json_string(s->credential)) != 0 ||
+	    json_object_set_new(o, "issued_at", json_integer((json_int_t)issued_at)) != 0 ||
+	    json_object_set_new(o, "exp", json_integer((json_int_t)(issued_at + s->expires_in))) !=
+		    0 ||
+	    json_object_set_new(o, "idle_timeout", json_integer((json_int_t)s->idle_timeout)) !=
+		    0 ||
+	    json_object_set_new(o, "last_used", json_integer((json_int_t)issued_at)) != 0 ||
+	    json_object_set_new(o, "sub", json_string(tok->sub)) != 0 ||
+	    json_object_set_new(o, "ent", json_string(tok->ent)) != 0 ||
+	    json_object_set_new(o, "card", json_string(tok->card)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Sets tokens[audience] = e, making room among expired entries first
+ * when the cache is full. */
+static int set_entry(json_t *tokens, const char *audience, json_t *e, int64_t now)
+{
+	int r;
+
+	if (json_object_get(tokens, audience) == NULL &&
+	    json_object_size(tokens) >= OC_CCACHE_AUDIENCES_MAX) {
+		r = drop_expired(tokens, now);
+		if (r != ONECARD_OK) {
+			return r;
+		}
+		if (json_object_size(tokens) >= OC_CCACHE_AUDIENCES_MAX) {
+			return ONECARD_ERR_TOO_LARGE;
+		}
+	}
+	return json_object_set(tokens, audience, e) == 0 ? ONECARD_OK : ONECARD_ERR_NOMEM;
+}
+
 int oc_ccache_put(json_t **root, const struct oc_login_url *url, const char *audience,
 		  const struct oc_login_token *tok, int64_t issued_at, bool *replaced)
 {
@@ -716,7 +799,9 @@ int oc_ccache_put(json_t **root, const struct oc_login_url *url, const char *aud
 	*replaced = false;
 	if (root == NULL || url == NULL || tok == NULL || tok->access_token == NULL ||
 	    !oc_login_audience_ok(audience) || issued_at <= 0 ||
-	    issued_at > INT64_MAX - OC_LOGIN_LIFETIME_MAX) {
+	    issued_at > INT64_MAX - OC_LOGIN_SESSION_LIFETIME_MAX ||
+	    tok->expires_in > OC_LOGIN_SESSION_LIFETIME_MAX ||
+	    tok->session.expires_in > OC_LOGIN_SESSION_LIFETIME_MAX) {
 		return ONECARD_ERR_INVALID_ARG;
 	}
 	if (same_identity(*root, url, tok)) {
@@ -734,7 +819,8 @@ int oc_ccache_put(json_t **root, const struct oc_login_url *url, const char *aud
 		}
 	}
 	if (json_object_set_new(doc, "authd", json_string(url->base)) != 0 ||
-	    json_object_set_new(doc, "origin", json_string(url->origin)) != 0) {
+	    json_object_set_new(doc, "origin", json_string(url->origin)) != 0 ||
+	    json_object_set_new(doc, "session", new_session(tok, issued_at)) != 0) {
 		goto out;
 	}
 	e = new_entry(tok, issued_at);
@@ -742,19 +828,113 @@ int oc_ccache_put(json_t **root, const struct oc_login_url *url, const char *aud
 	if (e == NULL || tokens == NULL) {
 		goto out;
 	}
-	if (json_object_get(tokens, audience) == NULL &&
-	    json_object_size(tokens) >= OC_CCACHE_AUDIENCES_MAX) {
-		r = drop_expired(tokens, issued_at);
-		if (r != ONECARD_OK) {
-			goto out;
-		}
-		if (json_object_size(tokens) >= OC_CCACHE_AUDIENCES_MAX) {
-			r = ONECARD_ERR_TOO_LARGE;
-			goto out;
-		}
+	r = set_entry(tokens, audience, e, issued_at);
+	if (r != ONECARD_OK) {
+		goto out;
 	}
-	if (json_object_set(tokens, audience, e) != 0) {
-		r = ONECARD_ERR_NOMEM;
+	r = oc_ccache_validate(doc, &why);
+	if (r != ONECARD_OK) {
+		r = ONECARD_ERR_INVALID_ARG;
+		goto out;
+	}
+	json_decref(*root);
+	*root = doc;
+	doc = NULL;
+	r = ONECARD_OK;
+out:
+	json_decref(e);
+	json_decref(doc);
+	return r;
+}
+
+/* ---- the session and what it gives --------------------------------------- */
+
+static int64_t integer_of(const json_t *o, const char *name)
+{
+	return (int64_t)json_integer_value(json_object_get(o, name));
+}
+
+int oc_ccache_session_get(const json_t *root, struct oc_ccache_session *out)
+{
+	const json_t *s = json_object_get(root, "session");
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(s)) {
+		return ONECARD_ERR_NOT_FOUND;
+	}
+	out->credential = json_string_value(json_object_get(s, "refresh_token"));
+	out->issued_at = integer_of(s, "issued_at");
+	out->exp = integer_of(s, "exp");
+	out->idle_timeout = integer_of(s, "idle_timeout");
+	out->last_used = integer_of(s, "last_used");
+	out->sub = json_string_value(json_object_get(s, "sub"));
+	out->ent = json_string_value(json_object_get(s, "ent"));
+	out->card = json_string_value(json_object_get(s, "card"));
+	if (out->credential == NULL || out->sub == NULL || out->ent == NULL || out->card == NULL) {
+		memset(out, 0, sizeof(*out));
+		return ONECARD_ERR_NOT_FOUND; /* not a validated document */
+	}
+	return ONECARD_OK;
+}
+
+const char *oc_ccache_token_get(const json_t *root, const char *audience, int64_t now,
+				int64_t min_left)
+{
+	const json_t *e;
+
+	if (!oc_login_audience_ok(audience) || min_left < 0 || now > INT64_MAX - min_left) {
+		return NULL;
+	}
+	e = json_object_get(json_object_get(root, "tokens"), audience);
+	if (!json_is_object(e) || integer_of(e, "exp") <= now + min_left) {
+		return NULL;
+	}
+	return json_string_value(json_object_get(e, "access_token"));
+}
+
+int oc_ccache_put_grant(json_t **root, const char *audience, const struct oc_login_token *tok,
+			int64_t issued_at)
+{
+	struct oc_ccache_session s;
+	struct oc_login_token who;
+	json_t *doc = NULL, *e = NULL;
+	const char *why = "";
+	int r;
+
+	if (root == NULL || *root == NULL || tok == NULL || tok->access_token == NULL ||
+	    tok->agencies == NULL || !oc_login_audience_ok(audience) || issued_at <= 0 ||
+	    issued_at > INT64_MAX - OC_LOGIN_LIFETIME_MAX ||
+	    tok->expires_in > OC_LOGIN_LIFETIME_MAX) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	r = oc_ccache_session_get(*root, &s);
+	if (r != ONECARD_OK) {
+		return r;
+	}
+	/* The entry names whom the session names: /v1/token does not say. */
+	memset(&who, 0, sizeof(who));
+	who.access_token = tok->access_token;
+	who.expires_in = tok->expires_in;
+	who.agencies = tok->agencies;
+	if (strlen(s.sub) > OC_LOGIN_FIELD_MAX || strlen(s.ent) > OC_LOGIN_FIELD_MAX ||
+	    strlen(s.card) > OC_LOGIN_FIELD_MAX) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	memcpy(who.sub, s.sub, strlen(s.sub) + 1u);
+	memcpy(who.ent, s.ent, strlen(s.ent) + 1u);
+	memcpy(who.card, s.card, strlen(s.card) + 1u);
+	r = ONECARD_ERR_NOMEM;
+	doc = json_deep_copy(*root);
+	e = new_entry(&who, issued_at);
+	if (doc == NULL || e == NULL) {
+		goto out;
+	}
+	if (json_object_set_new(json_object_get(doc, "session"), "last_used",
+				json_integer((json_int_t)issued_at)) != 0) {
+		goto out;
+	}
+	r = set_entry(json_object_get(doc, "tokens"), audience, e, issued_at);
+	if (r != ONECARD_OK) {
 		goto out;
 	}
 	r = oc_ccache_validate(doc, &why);

@@ -1,6 +1,7 @@
 /*
- * onecard-login --show and --logout: the credential cache listed like
- * klist (never a token), or overwritten and removed.
+ * onecard-login --show: the credential cache listed like klist (never a
+ * token, never the session credential); and the cache folder found and
+ * opened for every action.
  */
 #include <errno.h>
 #include <string.h>
@@ -84,36 +85,4 @@ out:
 		(void)close(dirfd);
 	}
 	return r;
-}
-
-int cmd_logout(void)
-{
-	struct oc_ccache_loc loc;
-	const char *why = "";
-	bool absent = false, removed = false;
-	int dirfd = -1, r, saved_errno;
-
-	r = prog_cache_dir(&loc, false, &dirfd, &absent);
-	if (absent) {
-		prog_error("no credential cache (%s)", loc.path);
-		return OC_LOGIN_EXIT_OK;
-	}
-	if (r != OC_LOGIN_EXIT_OK) {
-		return r;
-	}
-	r = oc_ccache_remove(dirfd, loc.name, &removed, &why);
-	saved_errno = errno;
-	(void)close(dirfd);
-	if (r == ONECARD_ERR_IO) {
-		prog_error("credential cache %s: %s: %s", loc.path, why, strerror(saved_errno));
-		return OC_LOGIN_EXIT_CACHE;
-	}
-	if (r != ONECARD_OK) {
-		prog_error("credential cache refused, not removed: %s (%s)", why, loc.path);
-		return OC_LOGIN_EXIT_CACHE;
-	}
-	/* Issue 5 will also end the SSO session at authd here. */
-	prog_error(removed ? "credential cache removed (%s)" : "no credential cache (%s)",
-		   loc.path);
-	return OC_LOGIN_EXIT_OK;
 }

@@ -7,7 +7,8 @@
  *      log in: a wrong PIN ends here, before any request is sent;
  *   3. POST /v1/challenge, sign the proof message with the key of every
  *      certificate that has one, log out of the card;
- *   4. POST /v1/login, keep the token in the cache, print it on stdout.
+ *   4. POST /v1/login, keep the token and the SSO session it opened
+ *      (docs/sso.md) in the cache, print the token on stdout.
  *
  * Everything that can be refused without the card or the network is
  * refused first, so that a typo never costs a PIN try.
@@ -249,49 +250,17 @@ static int card_login(const struct login_opts *o, struct login *l)
 
 /* ---- authd --------------------------------------------------------------- */
 
-/* Turns an answer that is not a 200 JSON body into a message and an exit. */
-static int refused(const struct oc_login_reply *reply, const char *what)
-{
-	struct oc_login_error e;
-
-	if (reply->status == 200) {
-		prog_error("authd's answer to %s is not JSON", what);
-		return OC_LOGIN_EXIT_BAD_ANSWER;
-	}
-	if (reply->json && oc_login_error_parse(reply->body, reply->len, &e) == ONECARD_OK) {
-		if (e.description[0] != '\0') {
-			prog_error("%s (%s)", e.description, e.code);
-		} else {
-			prog_error("authd refused %s (%s)", what, e.code);
-		}
-		return oc_login_exit_for_error(e.code, reply->status);
-	}
-	prog_error("authd answered %s with HTTP %ld and no error body", what, reply->status);
-	return oc_login_exit_for_error(NULL, reply->status);
-}
-
 /* POSTs body to route; OC_LOGIN_EXIT_OK with a 200 JSON *reply. */
 static int post(struct login *l, const char *route, const char *body, struct oc_login_reply *reply)
 {
-	const char *why = "";
 	int r;
 
-	r = oc_login_http_post(l->http, route, body, strlen(body), reply, &why);
-	if (r == ONECARD_ERR_IO) {
-		prog_error("%s: %s", l->url.base, why);
-		return OC_LOGIN_EXIT_UNREACHABLE;
+	r = prog_send(l->http, &l->url, route, body, strlen(body), false, reply);
+	if (r != OC_LOGIN_EXIT_OK) {
+		return r;
 	}
-	if (r == ONECARD_ERR_TOO_LARGE) {
-		prog_error("%s", why);
-		return OC_LOGIN_EXIT_BAD_ANSWER;
-	}
-	if (r != ONECARD_OK) {
-		prog_error("cannot send the request: %s",
-			   why[0] != '\0' ? why : onecard_strerror(r));
-		return OC_LOGIN_EXIT_OTHER;
-	}
-	if (reply->status != 200 || !reply->json) {
-		return refused(reply, route);
+	if (!prog_answered(reply)) {
+		return prog_refused(reply, route);
 	}
 	return OC_LOGIN_EXIT_OK;
 }

@@ -1,13 +1,14 @@
 /*
  * libFuzzer target for what onecard-login parses from outside: the authd
- * URL (origin.c), authd's answers and error bodies (wire.c), and a cache
- * document (cache.c). The first byte picks the parser, the rest is its
+ * URL (origin.c), authd's answers (login and token) and error bodies
+ * (wire.c), and a cache document (cache.c). The first byte picks the parser, the rest is its
  * input. Beyond "no crash, no leak, no undefined behaviour" it checks the
  * parsers' promises: an accepted URL's base parses again to the same
  * origin and base (one URL, one origin); a refusal always says why;
- * accepted answers are within their limits; a valid cache stays valid
- * after a login is merged into it. The seed corpus corpus/ replays under
- * ctest (fuzz_replay_login) through pkcs11/fuzz_replay.c.
+ * accepted answers are within their limits (a token answer never hands
+ * out a session credential as an access token); a valid cache stays
+ * valid after a token of the session and a login are merged into it. The seed corpus corpus/
+ * replays under ctest (fuzz_replay_login) through pkcs11/fuzz_replay.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,32 @@ static void token(const char *body, size_t len)
 	check(json_array_size(t.agencies) >= 1 &&
 	      json_array_size(t.agencies) <= OC_LOGIN_AGENCIES_MAX);
 	check(strcmp(t.audience, AUDIENCE) == 0);
+	if (t.session.credential[0] != '\0') {
+		check(oc_login_session_credential_ok(t.session.credential,
+						     strlen(t.session.credential)));
+		check(t.session.expires_in >= 1 &&
+		      t.session.expires_in <= OC_LOGIN_SESSION_LIFETIME_MAX);
+		check(t.session.idle_timeout >= 1 &&
+		      t.session.idle_timeout <= OC_LOGIN_SESSION_LIFETIME_MAX);
+	}
+	oc_login_token_clear(&t);
+}
+
+static void grant(const char *body, size_t len)
+{
+	struct oc_login_token t;
+	const char *why = NULL;
+
+	if (oc_login_grant_parse(body, len, AUDIENCE, &t, &why) != ONECARD_OK) {
+		check(why != NULL && why[0] != '\0' && t.access_token == NULL &&
+		      t.agencies == NULL);
+		return;
+	}
+	check(strlen(t.access_token) <= OC_LOGIN_TOKEN_MAX);
+	check(!oc_login_session_credential_ok(t.access_token, strlen(t.access_token)));
+	check(t.expires_in >= 1 && t.expires_in <= OC_LOGIN_LIFETIME_MAX);
+	check(json_array_size(t.agencies) <= OC_LOGIN_AGENCIES_MAX);
+	check(strcmp(t.audience, AUDIENCE) == 0 && t.session.credential[0] == '\0');
 	oc_login_token_clear(&t);
 }
 
@@ -91,6 +118,7 @@ static void error_body(const char *body, size_t len)
 static void cache_doc(const char *body, size_t len)
 {
 	static const char tok[] = "a.b.c";
+	static const char cred[] = "ocs1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 	struct oc_login_url u;
 	struct oc_login_token t;
 	json_t *root = NULL;
@@ -112,7 +140,18 @@ static void cache_doc(const char *body, size_t len)
 		memcpy(t.sub, "p-0001", 7);
 		memcpy(t.ent, "e", 2);
 		memcpy(t.card, "c", 2);
+		/* A token from the session, then a login that opens one. */
+		if (oc_ccache_put_grant(&root, "city-a-info", &t, 1800000000) == ONECARD_OK) {
+			check(oc_ccache_validate(root, &why) == ONECARD_OK);
+			check(oc_ccache_token_get(root, "city-a-info", 1800000000, 30) != NULL);
+		}
+		memcpy(t.session.credential, cred, sizeof(cred));
+		t.session.expires_in = 28800;
+		t.session.idle_timeout = 1800;
 		if (oc_ccache_put(&root, &u, AUDIENCE, &t, 1800000000, &replaced) == ONECARD_OK) {
+			check(oc_ccache_validate(root, &why) == ONECARD_OK);
+			check(oc_ccache_put_grant(&root, "city-a-info", &t, 1800000001) ==
+			      ONECARD_OK);
 			check(oc_ccache_validate(root, &why) == ONECARD_OK);
 		}
 		oc_login_token_clear(&t);
@@ -138,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memcpy(text, data + 1, len);
 	text[len] = '\0';
-	switch (data[0] % 5u) {
+	switch (data[0] % 6u) {
 	case 0:
 		url(text);
 		break;
@@ -151,8 +190,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		error_body(text, len);
 		break;
-	default:
+	case 4:
 		cache_doc(text, len);
+		break;
+	default:
+		grant(text, len);
 		break;
 	}
 	free(text);

@@ -25,12 +25,15 @@
 
 #define USER_AGENT     "onecard-login/1"
 #define JSON_TYPE      "application/json"
+#define FORM_TYPE      "application/x-www-form-urlencoded"
+#define FORM_NAME_MAX  32u /* bytes of a form field's name */
 #define URL_BYTES      (OC_LOGIN_URL_MAX + OC_LOGIN_ROUTE_MAX + 1u)
 #define LOOPBACK_OCTET 127u
 
 struct oc_login_http {
 	CURL *curl;
-	struct curl_slist *headers;
+	struct curl_slist *headers;	 /* a JSON body */
+	struct curl_slist *form_headers; /* a form body */
 	bool loopback_only;
 	char base[OC_LOGIN_URL_MAX + 1];
 };
@@ -105,6 +108,7 @@ void oc_login_http_free(struct oc_login_http *h)
 		return;
 	}
 	curl_slist_free_all(h->headers);
+	curl_slist_free_all(h->form_headers);
 	curl_easy_cleanup(h->curl);
 	free(h);
 }
@@ -145,7 +149,10 @@ int oc_login_http_new(const struct oc_login_url *url, const char *cacert,
 	h->loopback_only = http;
 	memcpy(h->base, url->base, sizeof(h->base));
 	if (!add_header(&h->headers, "Content-Type: " JSON_TYPE) ||
-	    !add_header(&h->headers, "Accept: " JSON_TYPE) || !add_header(&h->headers, "Expect:")) {
+	    !add_header(&h->headers, "Accept: " JSON_TYPE) || !add_header(&h->headers, "Expect:") ||
+	    !add_header(&h->form_headers, "Content-Type: " FORM_TYPE) ||
+	    !add_header(&h->form_headers, "Accept: " JSON_TYPE) ||
+	    !add_header(&h->form_headers, "Expect:")) {
 		goto out;
 	}
 	/* Each call is checked: a refused option must not leave a weaker
@@ -237,8 +244,9 @@ static const char *transfer_reason(CURLcode c)
 	}
 }
 
-int oc_login_http_post(struct oc_login_http *h, const char *route, const char *body, size_t len,
-		       struct oc_login_reply *reply, const char **why)
+/* One POST of body with the headers given (JSON or form). */
+static int post_with(struct oc_login_http *h, struct curl_slist *headers, const char *route,
+		     const char *body, size_t len, struct oc_login_reply *reply, const char **why)
 {
 	char url[URL_BYTES];
 	struct sink sink = {NULL, 0, false};
@@ -262,6 +270,9 @@ int oc_login_http_post(struct oc_login_http *h, const char *route, const char *b
 		return ONECARD_ERR_NOMEM;
 	}
 	c = curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	if (c == CURLE_OK) {
+		c = curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
+	}
 	if (c == CURLE_OK) {
 		c = curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
 	}
@@ -303,7 +314,7 @@ int oc_login_http_post(struct oc_login_http *h, const char *route, const char *b
 	sink.buf = NULL;
 	r = ONECARD_OK;
 out:
-	/* The request body holds no secret, but answers may hold a token. */
+	/* Answers may hold a token; the caller wipes the request body. */
 	if (sink.buf != NULL) {
 		OPENSSL_cleanse(sink.buf, OC_LOGIN_RESPONSE_MAX + 1u);
 		free(sink.buf);
@@ -311,4 +322,161 @@ out:
 	(void)curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
 	(void)curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, NULL);
 	return r;
+}
+
+int oc_login_http_post(struct oc_login_http *h, const char *route, const char *body, size_t len,
+		       struct oc_login_reply *reply, const char **why)
+{
+	memset(reply, 0, sizeof(*reply));
+	*why = "";
+	if (h == NULL) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	return post_with(h, h->headers, route, body, len, reply, why);
+}
+
+int oc_login_http_post_form(struct oc_login_http *h, const char *route, const char *body,
+			    size_t len, struct oc_login_reply *reply, const char **why)
+{
+	memset(reply, 0, sizeof(*reply));
+	*why = "";
+	if (h == NULL) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	return post_with(h, h->form_headers, route, body, len, reply, why);
+}
+
+/* ---- form bodies (RFC 6749 Appendix B) ----------------------------------- */
+
+void oc_login_form_free(char *body)
+{
+	if (body == NULL) {
+		return;
+	}
+	OPENSSL_cleanse(body, strlen(body));
+	free(body);
+}
+
+static bool form_name_ok(const char *name)
+{
+	size_t i, n;
+
+	if (name == NULL) {
+		return false;
+	}
+	n = strnlen(name, FORM_NAME_MAX + 1u);
+	if (n == 0 || n > FORM_NAME_MAX) {
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		if (!((name[i] >= 'a' && name[i] <= 'z') || name[i] == '_')) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Appends n bytes at p to buf (capacity OC_LOGIN_FORM_MAX + 1). */
+static int form_append(char *buf, size_t *pos, const char *p, size_t n)
+{
+	if (n > OC_LOGIN_FORM_MAX - *pos) {
+		return ONECARD_ERR_TOO_LARGE;
+	}
+	memcpy(buf + *pos, p, n);
+	*pos += n;
+	buf[*pos] = '\0';
+	return ONECARD_OK;
+}
+
+int oc_login_form_build(const struct oc_login_form_field *fields, size_t n, char **body,
+			size_t *len)
+{
+	char *buf = NULL, *esc = NULL;
+	size_t pos = 0, i, vlen;
+	int r = ONECARD_ERR_INVALID_ARG;
+
+	*body = NULL;
+	*len = 0;
+	if (fields == NULL || n == 0 || n > OC_LOGIN_FORM_FIELDS_MAX) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	for (i = 0; i < n; i++) {
+		if (!form_name_ok(fields[i].name) || fields[i].value == NULL) {
+			return ONECARD_ERR_INVALID_ARG;
+		}
+	}
+	buf = malloc(OC_LOGIN_FORM_MAX + 1u);
+	if (buf == NULL) {
+		return ONECARD_ERR_NOMEM;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		vlen = strnlen(fields[i].value, OC_LOGIN_FORM_MAX + 1u);
+		if (vlen > OC_LOGIN_FORM_MAX) {
+			r = ONECARD_ERR_TOO_LARGE;
+			goto out;
+		}
+		/* Length 0 would make curl take strlen(): the same here. The
+		 * handle is ignored since libcurl 7.82. */
+		esc = curl_easy_escape(NULL, fields[i].value, (int)vlen);
+		if (esc == NULL) {
+			r = ONECARD_ERR_NOMEM;
+			goto out;
+		}
+		r = i > 0 ? form_append(buf, &pos, "&", 1) : ONECARD_OK;
+		if (r == ONECARD_OK) {
+			r = form_append(buf, &pos, fields[i].name, strlen(fields[i].name));
+		}
+		if (r == ONECARD_OK) {
+			r = form_append(buf, &pos, "=", 1);
+		}
+		if (r == ONECARD_OK) {
+			r = form_append(buf, &pos, esc, strlen(esc));
+		}
+		OPENSSL_cleanse(esc, strlen(esc));
+		curl_free(esc);
+		esc = NULL;
+		if (r != ONECARD_OK) {
+			goto out;
+		}
+	}
+	*body = buf;
+	*len = pos;
+	buf = NULL;
+	r = ONECARD_OK;
+out:
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, OC_LOGIN_FORM_MAX + 1u);
+		free(buf);
+	}
+	return r;
+}
+
+int oc_login_refresh_form(const char *credential, const char *audience, char **body, size_t *len)
+{
+	const struct oc_login_form_field f[] = {
+		{"grant_type", "refresh_token"},
+		{"refresh_token", credential},
+		{"audience", audience},
+	};
+
+	*body = NULL;
+	*len = 0;
+	if (credential == NULL || !oc_login_session_credential_ok(credential, strlen(credential)) ||
+	    !oc_login_audience_ok(audience)) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	return oc_login_form_build(f, sizeof(f) / sizeof(f[0]), body, len);
+}
+
+int oc_login_logout_form(const char *credential, char **body, size_t *len)
+{
+	const struct oc_login_form_field f[] = {{"token", credential}};
+
+	*body = NULL;
+	*len = 0;
+	if (credential == NULL || !oc_login_session_credential_ok(credential, strlen(credential))) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	return oc_login_form_build(f, 1, body, len);
 }

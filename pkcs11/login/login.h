@@ -7,7 +7,8 @@
  *
  *   origin.c      the authd URL: checked, the origin derived (pure)
  *   wire.c        the JSON bodies: requests built, answers parsed (jansson)
- *   http_curl.c   the one file that calls libcurl
+ *   http_curl.c   the one file that calls libcurl: requests, and the form
+ *                 bodies of docs/sso.md (curl_easy_escape)
  *   cache.c       the credential cache: location, folder and file checks,
  *                 atomic write, wipe (the show output is show.c)
  *   show.c        the klist-like listing of a cache
@@ -48,6 +49,24 @@
 #define OC_LOGIN_CONNECT_TIMEOUT 10L		    /* seconds to connect (TLS included) */
 #define OC_LOGIN_TIMEOUT	 30L		    /* seconds for one whole request */
 #define OC_LOGIN_CONTEXT	 "onecard-login-v1" /* the proof context authd names */
+#define OC_LOGIN_ACR_MAX	 32u		    /* bytes of an "acr" */
+#define OC_LOGIN_FORM_MAX	 (8u * 1024u)	    /* bytes of a form body sent */
+#define OC_LOGIN_FORM_FIELDS_MAX 8u		    /* fields of a form body */
+
+/* ---- the SSO session (docs/sso.md) -------------------------------------- */
+
+#define OC_LOGIN_SESSION_PREFIX	      "ocs1_"
+#define OC_LOGIN_SESSION_PREFIX_LEN   5u
+#define OC_LOGIN_SESSION_SECRET_BYTES 32u /* what the base64url part decodes to */
+#define OC_LOGIN_SESSION_CRED_LEN     (OC_LOGIN_SESSION_PREFIX_LEN + 43u)
+/* Seconds: a longer refresh_expires_in or session_idle_timeout is refused
+ * (the policy allows at most 604800 and 86400; this leaves room). */
+#define OC_LOGIN_SESSION_LIFETIME_MAX (30 * 86400)
+/* Seconds a cached access token must still live to be handed out again:
+ * a token about to expire is useless to whoever asked for it. */
+#define OC_LOGIN_TOKEN_MIN_LEFT 30
+#define OC_LOGIN_TOKEN_TYPE_AT	"urn:ietf:params:oauth:token-type:access_token"
+#define OC_LOGIN_TOKEN_TYPE_JWT "urn:ietf:params:oauth:token-type:jwt"
 
 /* ---- the authd URL (origin.c) ------------------------------------------ */
 
@@ -132,19 +151,37 @@ int oc_login_challenge_parse(const char *body, size_t len, const char *audience,
 int oc_login_request_build(const char *challenge, const struct oc_login_proof *proofs, size_t n,
 			   char **body);
 
-/* What /v1/login answered. */
-struct oc_login_token {
-	char *access_token; /* owned; wiped and freed by oc_login_token_clear */
-	int64_t expires_in; /* seconds */
-	char sub[OC_LOGIN_FIELD_MAX + 1];
-	char ent[OC_LOGIN_FIELD_MAX + 1];
-	char card[OC_LOGIN_FIELD_MAX + 1];
-	char audience[OC_LOGIN_AUDIENCE_MAX + 1];
-	json_t *agencies; /* owned: an array of 1..OC_LOGIN_AGENCIES_MAX strings */
+/* The SSO session a login opened (docs/sso.md "The session"). */
+struct oc_login_session {
+	/* The session credential: a secret, like a password. "" when the
+	 * answer opened none. Wiped by oc_login_token_clear. */
+	char credential[OC_LOGIN_SESSION_CRED_LEN + 1];
+	int64_t expires_in;   /* refresh_expires_in: seconds from the login */
+	int64_t idle_timeout; /* session_idle_timeout: seconds without use */
 };
 
-/* Wipes the token and frees what *t owns; leaves *t zeroed. */
+/* What /v1/login or /v1/token answered. */
+struct oc_login_token {
+	char *access_token;		   /* owned; wiped and freed by oc_login_token_clear */
+	int64_t expires_in;		   /* seconds */
+	char sub[OC_LOGIN_FIELD_MAX + 1];  /* "" from /v1/token */
+	char ent[OC_LOGIN_FIELD_MAX + 1];  /* "" from /v1/token */
+	char card[OC_LOGIN_FIELD_MAX + 1]; /* "" from /v1/token */
+	char audience[OC_LOGIN_AUDIENCE_MAX + 1];
+	char acr[OC_LOGIN_ACR_MAX + 1];	 /* from /v1/token; "" when absent */
+	json_t *agencies;		 /* owned: an array of strings (1..OC_LOGIN_AGENCIES_MAX
+					  * from /v1/login, 0..OC_LOGIN_AGENCIES_MAX from /v1/token) */
+	struct oc_login_session session; /* from /v1/login */
+};
+
+/* Wipes the token and the session credential and frees what *t owns;
+ * leaves *t zeroed. NULL does nothing. */
 void oc_login_token_clear(struct oc_login_token *t);
+
+/* Whether text (len bytes) is a session credential of docs/sso.md:
+ * "ocs1_" and 43 strict base64url characters (32 bytes). Constant time
+ * for a given length. */
+bool oc_login_session_credential_ok(const char *text, size_t len);
 
 /*
  * Parses the 200 answer of /v1/login (untrusted): "access_token" a JWS
@@ -152,11 +189,30 @@ void oc_login_token_clear(struct oc_login_token *t);
  * bytes; "token_type" "Bearer" (any case); "expires_in" an integer
  * 1..OC_LOGIN_LIFETIME_MAX; "sub", "ent", "card" strings of
  * 1..OC_LOGIN_FIELD_MAX bytes; "agencies" an array of such strings;
- * "audience" exactly the one asked for.
+ * "audience" exactly the one asked for. The SSO session (docs/sso.md)
+ * when "refresh_token" is there: a session credential
+ * (oc_login_session_credential_ok), with "refresh_expires_in" and
+ * "session_idle_timeout" integers 1..OC_LOGIN_SESSION_LIFETIME_MAX; an
+ * answer without "refresh_token" opened no session (out->session empty).
  * Success: ONECARD_OK and *out (oc_login_token_clear). Failure:
  * ONECARD_ERR_BAD_FORMAT with *why, ONECARD_ERR_NOMEM.
  */
 int oc_login_token_parse(const char *body, size_t len, const char *audience,
+			 struct oc_login_token *out, const char **why);
+
+/*
+ * Parses the 200 answer of /v1/token (docs/sso.md "The answer";
+ * untrusted): "access_token", "token_type", "expires_in" as for a login;
+ * "audience" exactly the one asked for; "issued_token_type", when
+ * present, OC_LOGIN_TOKEN_TYPE_AT or OC_LOGIN_TOKEN_TYPE_JWT; "acr", when
+ * present, a string of 1..OC_LOGIN_ACR_MAX bytes; "agencies", when
+ * present, an array of 0..OC_LOGIN_AGENCIES_MAX agency ids. An access
+ * token that is a session credential is refused (row J9). sub, ent, card
+ * and the session stay empty.
+ * Success: ONECARD_OK and *out (oc_login_token_clear). Failure:
+ * ONECARD_ERR_BAD_FORMAT with *why, ONECARD_ERR_NOMEM.
+ */
+int oc_login_grant_parse(const char *body, size_t len, const char *audience,
 			 struct oc_login_token *out, const char **why);
 
 /* An error answer: {"error": CODE, "error_description": TEXT}. */
@@ -207,19 +263,21 @@ int oc_login_sign(struct oc_card_session *s, const struct oc_login_pick *picks, 
 
 enum oc_login_exit {
 	OC_LOGIN_EXIT_OK = 0,
-	OC_LOGIN_EXIT_OTHER = 1,	 /* anything else (I/O, memory, the card failed) */
-	OC_LOGIN_EXIT_USAGE = 2,	 /* options, URL, audience, card URI, PIN file */
-	OC_LOGIN_EXIT_CARD_ABSENT = 3,	 /* no card, or none the URI names */
-	OC_LOGIN_EXIT_PIN_INCORRECT = 4, /* wrong PIN: nothing was sent to authd */
-	OC_LOGIN_EXIT_PIN_LOCKED = 5,	 /* the card refuses every PIN */
-	OC_LOGIN_EXIT_NO_CERT = 6,	 /* no certificate with its private key */
-	OC_LOGIN_EXIT_UNREACHABLE = 7,	 /* authd could not be reached (network, TLS) */
-	OC_LOGIN_EXIT_BAD_ANSWER = 8,	 /* authd's answer breaks docs/authd.md */
-	OC_LOGIN_EXIT_REFUSED = 9,	 /* 400/413/415: the request was refused */
-	OC_LOGIN_EXIT_AUTH_FAILED = 10,	 /* 401: challenge, proof or certificate refused */
-	OC_LOGIN_EXIT_DENIED = 11,	 /* 403: suspended, or access denied */
-	OC_LOGIN_EXIT_UNAVAILABLE = 12,	 /* 500/503: authd cannot answer now */
-	OC_LOGIN_EXIT_CACHE = 13,	 /* the credential cache is refused or unwritable */
+	OC_LOGIN_EXIT_OTHER = 1,	  /* anything else (I/O, memory, the card failed) */
+	OC_LOGIN_EXIT_USAGE = 2,	  /* options, URL, audience, card URI, PIN file */
+	OC_LOGIN_EXIT_CARD_ABSENT = 3,	  /* no card, or none the URI names */
+	OC_LOGIN_EXIT_PIN_INCORRECT = 4,  /* wrong PIN: nothing was sent to authd */
+	OC_LOGIN_EXIT_PIN_LOCKED = 5,	  /* the card refuses every PIN */
+	OC_LOGIN_EXIT_NO_CERT = 6,	  /* no certificate with its private key */
+	OC_LOGIN_EXIT_UNREACHABLE = 7,	  /* authd could not be reached (network, TLS) */
+	OC_LOGIN_EXIT_BAD_ANSWER = 8,	  /* authd's answer breaks docs/authd.md */
+	OC_LOGIN_EXIT_REFUSED = 9,	  /* 400/413/415: the request was refused */
+	OC_LOGIN_EXIT_AUTH_FAILED = 10,	  /* 401: challenge, proof or certificate refused */
+	OC_LOGIN_EXIT_DENIED = 11,	  /* 403: suspended, or access denied */
+	OC_LOGIN_EXIT_UNAVAILABLE = 12,	  /* 500/503: authd cannot answer now */
+	OC_LOGIN_EXIT_CACHE = 13,	  /* the credential cache is refused or unwritable */
+	OC_LOGIN_EXIT_NO_SESSION = 14,	  /* --token: no SSO session cached (card login first) */
+	OC_LOGIN_EXIT_SESSION_ENDED = 15, /* invalid_grant: the SSO session has ended */
 };
 
 /* The exit class of an authd error: by its code (docs/authd.md), else
@@ -265,6 +323,43 @@ void oc_login_http_free(struct oc_login_http *h);
  */
 int oc_login_http_post(struct oc_login_http *h, const char *route, const char *body, size_t len,
 		       struct oc_login_reply *reply, const char **why);
+
+/* The same with Content-Type application/x-www-form-urlencoded: body is
+ * a form of oc_login_form_build (it may hold a secret; the caller wipes
+ * it). */
+int oc_login_http_post_form(struct oc_login_http *h, const char *route, const char *body,
+			    size_t len, struct oc_login_reply *reply, const char **why);
+
+/* One field of a form: name 1..32 of [a-z_], value any bytes (NUL-ended). */
+struct oc_login_form_field {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * Builds an application/x-www-form-urlencoded body (RFC 6749 Appendix B):
+ * "name=value" per field, joined by '&', each value escaped with
+ * curl_easy_escape (every byte but A-Z a-z 0-9 - . _ ~ as %XX, so a space
+ * is %20). 1..OC_LOGIN_FORM_FIELDS_MAX fields, at most OC_LOGIN_FORM_MAX
+ * bytes. Every intermediate copy of a value is wiped.
+ * Success: ONECARD_OK, *body NUL-terminated and *len (oc_login_form_free).
+ * Failure: ONECARD_ERR_INVALID_ARG, ONECARD_ERR_TOO_LARGE,
+ * ONECARD_ERR_NOMEM; *body NULL.
+ */
+int oc_login_form_build(const struct oc_login_form_field *fields, size_t n, char **body,
+			size_t *len);
+
+/* Wipes and frees a form body; NULL does nothing. */
+void oc_login_form_free(char *body);
+
+/* grant_type=refresh_token&refresh_token=CRED&audience=AUD (docs/sso.md
+ * "Refresh with an audience"). The credential is checked
+ * (oc_login_session_credential_ok) and the audience
+ * (oc_login_audience_ok): ONECARD_ERR_INVALID_ARG otherwise. */
+int oc_login_refresh_form(const char *credential, const char *audience, char **body, size_t *len);
+
+/* token=CRED (docs/sso.md "POST /v1/logout"); the credential checked. */
+int oc_login_logout_form(const char *credential, char **body, size_t *len);
 
 /* ---- the credential cache (cache.c, show.c) ---------------------------- */
 
@@ -348,16 +443,55 @@ int oc_ccache_remove(int dirfd, const char *name, bool *removed, const char **wh
  * none yet). A cache of another authd origin, subject or card is replaced
  * as a whole (*replaced true), else the audience's entry is set and the
  * others kept. Over OC_CCACHE_AUDIENCES_MAX, expired entries are dropped.
+ * The session follows the login: tok->session when the login opened one
+ * (issued and last used at issued_at, with the login's sub, ent and card),
+ * else none.
  * Success: ONECARD_OK, *root the new document. Failure: ONECARD_ERR_NOMEM,
  * ONECARD_ERR_TOO_LARGE (full of live tokens), ONECARD_ERR_INVALID_ARG.
  */
 int oc_ccache_put(json_t **root, const struct oc_login_url *url, const char *audience,
 		  const struct oc_login_token *tok, int64_t issued_at, bool *replaced);
 
+/* The SSO session a cache holds; every pointer borrowed from the document. */
+struct oc_ccache_session {
+	const char *credential; /* a secret: never printed, never logged */
+	int64_t issued_at;	/* the login (Unix seconds) */
+	int64_t exp;		/* issued_at + refresh_expires_in */
+	int64_t idle_timeout;	/* seconds */
+	int64_t last_used;	/* the login, or the last token it gave */
+	const char *sub;
+	const char *ent;
+	const char *card;
+};
+
+/* The session of a valid cache document (oc_ccache_validate).
+ * Success: ONECARD_OK and *out. Failure: ONECARD_ERR_NOT_FOUND (none
+ * held; *out zeroed). */
+int oc_ccache_session_get(const json_t *root, struct oc_ccache_session *out);
+
+/* The access token a valid cache document holds for audience when it
+ * lives at least min_left more seconds after now (borrowed), else NULL. */
+const char *oc_ccache_token_get(const json_t *root, const char *audience, int64_t now,
+				int64_t min_left);
+
 /*
- * Prints the cache like klist: the file, the authd URL and origin, then
- * per audience (sorted) subject, enterprise, card, agencies, issue and
- * expiry time (UTC) and whether it has expired at now. Never a token.
+ * Puts a token of /v1/token for audience (oc_login_grant_parse) into the
+ * cache document *root, which must hold a session: the entry takes the
+ * session's sub, ent and card; the session's last use becomes issued_at.
+ * Over OC_CCACHE_AUDIENCES_MAX, expired entries are dropped.
+ * Success: ONECARD_OK, *root the new document. Failure:
+ * ONECARD_ERR_NOT_FOUND (no session), ONECARD_ERR_TOO_LARGE (full of
+ * live tokens), ONECARD_ERR_NOMEM, ONECARD_ERR_INVALID_ARG.
+ */
+int oc_ccache_put_grant(json_t **root, const char *audience, const struct oc_login_token *tok,
+			int64_t issued_at);
+
+/*
+ * Prints the cache like klist: the file, the authd URL and origin, the
+ * SSO session (whether one is held; its subject, card, login time, expiry
+ * and idle expiry, never its credential), then per audience (sorted)
+ * subject, enterprise, card, agencies, issue and expiry time (UTC) and
+ * whether it has expired at now. Never a token.
  * Every string from the file is printed with control characters replaced.
  * Returns ONECARD_OK or ONECARD_ERR_IO (the output failed).
  */

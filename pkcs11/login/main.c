@@ -1,7 +1,9 @@
 /*
  * onecard-login: log in to authd once with the card and its PIN, and get
- * an access token (docs/login.md). main() reads the options and picks the
- * action; the exit status of each failure class is in login.h and --help.
+ * an access token (docs/login.md); then tokens for other modules from the
+ * SSO session that login opened, without the card (docs/sso.md). main()
+ * reads the options and picks the action; the exit status of each
+ * failure class is in login.h and --help.
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -44,12 +46,15 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: " PROG " --authd URL --audience AUD [--card URI] [--pin-file FILE]\n"
 		"                     [--module PATH] [--cacert FILE] [--rsa-pss] [--no-cache]\n"
+		"       " PROG " --token AUD [--authd URL] [--cacert FILE] [--no-cache]\n"
 		"       " PROG " --show\n"
-		"       " PROG " --logout\n"
+		"       " PROG " --logout [--cacert FILE]\n"
 		"\n"
 		"Logs in to authd with the card: one PIN, a proof signed by every certificate\n"
 		"on the card that has its private key; prints the access token for AUD on\n"
-		"stdout (nothing else) and keeps it in the credential cache.\n"
+		"stdout (nothing else) and keeps it in the credential cache, with the SSO\n"
+		"session the login opened. --token then gets tokens for other modules from\n"
+		"that session, without the card.\n"
 		"\n"
 		"  --authd URL      authd's base URL (default $" AUTHD_URL_ENV "); https, or\n"
 		"                   http for a loopback host only. No user, query or fragment.\n"
@@ -65,10 +70,17 @@ static void usage(FILE *out)
 		"  --cacert FILE    trust the CA certificates of FILE (PEM) for authd's TLS\n"
 		"                   instead of the system's\n"
 		"  --rsa-pss        sign with RSA keys as PS256 (default RS256)\n"
-		"  --no-cache       do not write the credential cache\n"
-		"  --show           list the cached tokens like klist: audience, subject, card,\n"
-		"                   agencies, expiry; never a token\n"
-		"  --logout         overwrite and remove the credential cache\n"
+		"  --no-cache       do not write the credential cache (with --token: always\n"
+		"                   ask authd, and keep the new token nowhere)\n"
+		"  --token AUD      no card, no PIN: print an access token for the module AUD\n"
+		"                   from the cached SSO session (a cached one while it lives\n"
+		"                   30 s more); --authd, when given, must be the session's\n"
+		"  --show           list the session and the cached tokens like klist:\n"
+		"                   audience, subject, card, agencies, expiry; never a token,\n"
+		"                   never the session credential\n"
+		"  --logout         end the SSO session at authd, then overwrite and remove\n"
+		"                   the credential cache (removed even when authd cannot be\n"
+		"                   reached; the exit status then says so)\n"
 		"  --help           this text\n"
 		"\n"
 		"Credential cache: $" OC_CCACHE_ENV ", else $XDG_RUNTIME_DIR/onecard/ccache.json,\n"
@@ -90,18 +102,45 @@ static void usage(FILE *out)
 		"card_mismatch)\n"
 		"  11  access denied (access_denied, card/person/enterprise_suspended)\n"
 		"  12  authd unavailable (database_unavailable, directory_unavailable, internal)\n"
-		"  13  the credential cache is refused or cannot be written\n");
+		"  13  the credential cache is refused or cannot be written\n"
+		"  14  --token: no SSO session in the credential cache (log in with the card)\n"
+		"  15  --token: the SSO session has ended (invalid_grant: logged out, timed out,\n"
+		"      a certificate revoked, the card suspended); log in with the card again\n");
 }
 
-enum action { ACTION_LOGIN, ACTION_SHOW, ACTION_LOGOUT, ACTION_HELP };
+enum action { ACTION_LOGIN, ACTION_TOKEN, ACTION_SHOW, ACTION_LOGOUT, ACTION_HELP };
+
+/* Which options were given, to check each action takes only its own. */
+enum opt_bit {
+	OPT_AUTHD = 1u << 0,
+	OPT_AUDIENCE = 1u << 1,
+	OPT_CARD = 1u << 2,
+	OPT_PIN_FILE = 1u << 3,
+	OPT_MODULE = 1u << 4,
+	OPT_CACERT = 1u << 5,
+	OPT_RSA_PSS = 1u << 6,
+	OPT_NO_CACHE = 1u << 7,
+	OPT_ACTION = 1u << 8, /* --token, --show, --logout, --help */
+};
+
+/* The options each action other than the login takes besides itself. */
+#define TOKEN_OPTS  (OPT_AUTHD | OPT_CACERT | OPT_NO_CACHE)
+#define LOGOUT_OPTS (OPT_CACERT)
 
 static const struct option longopts[] = {
-	{"authd", required_argument, NULL, 'a'},  {"audience", required_argument, NULL, 'A'},
-	{"card", required_argument, NULL, 'c'},	  {"pin-file", required_argument, NULL, 'p'},
-	{"module", required_argument, NULL, 'm'}, {"cacert", required_argument, NULL, 'C'},
-	{"rsa-pss", no_argument, NULL, 'P'},	  {"no-cache", no_argument, NULL, 'n'},
-	{"show", no_argument, NULL, 's'},	  {"logout", no_argument, NULL, 'l'},
-	{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	{"authd", required_argument, NULL, 'a'},
+	{"audience", required_argument, NULL, 'A'},
+	{"card", required_argument, NULL, 'c'},
+	{"pin-file", required_argument, NULL, 'p'},
+	{"module", required_argument, NULL, 'm'},
+	{"cacert", required_argument, NULL, 'C'},
+	{"rsa-pss", no_argument, NULL, 'P'},
+	{"no-cache", no_argument, NULL, 'n'},
+	{"show", no_argument, NULL, 's'},
+	{"logout", no_argument, NULL, 'l'},
+	{"token", required_argument, NULL, 't'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 static int option_error(void)
@@ -112,11 +151,24 @@ static int option_error(void)
 	return OC_LOGIN_EXIT_USAGE;
 }
 
+/* Sets the action; a second action is a usage error. */
+static bool set_action(enum action *action, unsigned *given, enum action a)
+{
+	if ((*given & OPT_ACTION) != 0) {
+		return false;
+	}
+	*given |= OPT_ACTION;
+	*action = a;
+	return true;
+}
+
 int main(int argc, char *argv[])
 {
 	struct login_opts o;
 	enum action action = ACTION_LOGIN;
-	int c, given = 0, r;
+	unsigned given = 0;
+	bool ok = true;
+	int c, r;
 
 	memset(&o, 0, sizeof(o));
 	/* A peer that closes early must give an error, not kill us. */
@@ -128,76 +180,112 @@ int main(int argc, char *argv[])
 		if (c == -1) {
 			break;
 		}
-		given++;
 		switch (c) {
 		case 'a':
 			o.authd = optarg;
+			given |= OPT_AUTHD;
 			break;
 		case 'A':
 			o.audience = optarg;
+			given |= OPT_AUDIENCE;
 			break;
 		case 'c':
 			o.card = optarg;
+			given |= OPT_CARD;
 			break;
 		case 'p':
 			o.pin_file = optarg;
+			given |= OPT_PIN_FILE;
 			break;
 		case 'm':
 			o.module = optarg;
+			given |= OPT_MODULE;
 			break;
 		case 'C':
 			o.cacert = optarg;
+			given |= OPT_CACERT;
 			break;
 		case 'P':
 			o.rsa_pss = true;
+			given |= OPT_RSA_PSS;
 			break;
 		case 'n':
 			o.no_cache = true;
+			given |= OPT_NO_CACHE;
+			break;
+		case 't':
+			o.token = optarg;
+			ok = set_action(&action, &given, ACTION_TOKEN);
 			break;
 		case 's':
-			action = ACTION_SHOW;
+			ok = set_action(&action, &given, ACTION_SHOW);
 			break;
 		case 'l':
-			action = ACTION_LOGOUT;
+			ok = set_action(&action, &given, ACTION_LOGOUT);
 			break;
 		case 'h':
-			action = ACTION_HELP;
+			ok = set_action(&action, &given, ACTION_HELP);
 			break;
 		default:
 			return option_error();
+		}
+		if (!ok) {
+			prog_error("--token, --show, --logout and --help go alone; try '" PROG
+				   " --help'");
+			return OC_LOGIN_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		prog_error("unexpected argument; try '" PROG " --help'");
 		return OC_LOGIN_EXIT_USAGE;
 	}
-	if (action == ACTION_HELP) {
+	given &= ~(unsigned)OPT_ACTION;
+	switch (action) {
+	case ACTION_HELP:
 		usage(stdout);
 		return fflush(stdout) == 0 && !ferror(stdout) ? OC_LOGIN_EXIT_OK
 							      : OC_LOGIN_EXIT_OTHER;
-	}
-	if (action != ACTION_LOGIN && given != 1) {
-		prog_error("--show and --logout take no other option");
-		return OC_LOGIN_EXIT_USAGE;
-	}
-	if (action == ACTION_SHOW) {
+	case ACTION_SHOW:
+		if (given != 0) {
+			prog_error("--show takes no other option");
+			return OC_LOGIN_EXIT_USAGE;
+		}
 		return cmd_show();
+	case ACTION_LOGOUT:
+	case ACTION_TOKEN:
+		if ((given & ~(unsigned)(action == ACTION_TOKEN ? TOKEN_OPTS : LOGOUT_OPTS)) != 0) {
+			prog_error(
+				action == ACTION_TOKEN
+					? "--token takes only --authd, --cacert and --no-cache: no "
+					  "card is used"
+					: "--logout takes only --cacert");
+			return OC_LOGIN_EXIT_USAGE;
+		}
+		break;
+	case ACTION_LOGIN:
+		break;
 	}
-	if (action == ACTION_LOGOUT) {
-		return cmd_logout();
-	}
-	if (o.authd == NULL) {
-		o.authd = getenv(AUTHD_URL_ENV);
-	}
-	if (o.authd == NULL || o.audience == NULL) {
-		prog_error("--authd URL and --audience AUD are needed; try '" PROG " --help'");
-		return OC_LOGIN_EXIT_USAGE;
+	if (action == ACTION_LOGIN) {
+		if (o.authd == NULL) {
+			o.authd = getenv(AUTHD_URL_ENV);
+		}
+		if (o.authd == NULL || o.audience == NULL) {
+			prog_error("--authd URL and --audience AUD are needed; try '" PROG
+				   " --help'");
+			return OC_LOGIN_EXIT_USAGE;
+		}
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		prog_error("libcurl cannot be initialized");
 		return OC_LOGIN_EXIT_OTHER;
 	}
-	r = cmd_login(&o);
+	if (action == ACTION_TOKEN) {
+		r = cmd_token(&o);
+	} else if (action == ACTION_LOGOUT) {
+		r = cmd_logout(&o);
+	} else {
+		r = cmd_login(&o);
+	}
 	curl_global_cleanup();
 	return r;
 }

@@ -1,8 +1,11 @@
 /*
  * onecard-login, the program over the core (login.h): main.c reads the
- * options and dispatches; cmd_login.c logs in; cmd_cache.c shows and
- * removes the credential cache. Errors are one line on stderr starting
- * with "onecard-login: ", logged once; the token goes to stdout only.
+ * options and dispatches; cmd_login.c logs in with the card; cmd_token.c
+ * gets a token for another module from the cached SSO session;
+ * cmd_cache.c shows the credential cache; cmd_logout.c ends the session
+ * and removes the cache; prog_authd.c is what they share to talk to
+ * authd. Errors are one line on stderr starting with "onecard-login: ",
+ * logged once; the token goes to stdout only.
  */
 #ifndef ONECARD_LOGIN_PROG_H
 #define ONECARD_LOGIN_PROG_H
@@ -15,6 +18,8 @@
 #define AUTHD_URL_ENV	"ONECARD_AUTHD_URL"
 #define ROUTE_CHALLENGE "/v1/challenge"
 #define ROUTE_LOGIN	"/v1/login"
+#define ROUTE_TOKEN	"/v1/token"
+#define ROUTE_LOGOUT	"/v1/logout"
 
 struct login_opts {
 	const char *authd;    /* --authd URL, else $ONECARD_AUTHD_URL */
@@ -25,6 +30,7 @@ struct login_opts {
 	const char *cacert;   /* --cacert FILE, or NULL */
 	bool rsa_pss;	      /* --rsa-pss: PS256 for RSA keys */
 	bool no_cache;	      /* --no-cache */
+	const char *token;    /* --token AUD: from the SSO session, no card */
 };
 
 /* "onecard-login: <message>" on stderr, control characters replaced. */
@@ -33,9 +39,37 @@ void prog_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The login (cmd_login.c). Returns the exit status. */
 int cmd_login(const struct login_opts *o);
 
-/* --show and --logout (cmd_cache.c). Return the exit status. */
+/* --token AUD (cmd_token.c). Returns the exit status. */
+int cmd_token(const struct login_opts *o);
+
+/* --show (cmd_cache.c). Returns the exit status. */
 int cmd_show(void);
-int cmd_logout(void);
+
+/* --logout (cmd_logout.c): the session ended at authd (o->cacert), the
+ * cache removed. Returns the exit status. */
+int cmd_logout(const struct login_opts *o);
+
+/* ---- talking to authd (prog_authd.c) ---------------------------------- */
+
+/* POSTs body to route (form: as a form, else JSON). Returns
+ * OC_LOGIN_EXIT_OK with *reply for any HTTP answer; else reports why
+ * there was none (an error line) and returns its exit status. */
+int prog_send(struct oc_login_http *h, const struct oc_login_url *url, const char *route,
+	      const char *body, size_t len, bool form, struct oc_login_reply *reply);
+
+/* Whether reply is an answer to read: 200 with a JSON body. */
+bool prog_answered(const struct oc_login_reply *reply);
+
+/* Reports an answer that is not prog_answered (authd's description and
+ * code when it sent an error body) and returns its exit status. */
+int prog_refused(const struct oc_login_reply *reply, const char *what);
+
+/* The authd a cache document names, checked again as --authd is
+ * (oc_login_url_parse) and against the cache's origin, and a client for
+ * it (cacert: --cacert). Reports a refusal; OC_LOGIN_EXIT_OK with *url
+ * and *http (oc_login_http_free), else the exit status. */
+int prog_cached_authd(const json_t *cache, const char *cacert, struct oc_login_url *url,
+		      struct oc_login_http **http);
 
 /* Finds and opens the cache folder (create: make it when missing),
  * reporting a refusal; OC_LOGIN_EXIT_OK with *dirfd, or the exit status

@@ -36,6 +36,56 @@ static void format_time(int64_t t, char out[TIME_TEXT_MAX])
 	}
 }
 
+/* "(valid, N min S s left)" or "(expired)" for a time t at now. */
+static void time_left(int64_t t, int64_t now, const char *ended, char *out, size_t cap)
+{
+	char when[TIME_TEXT_MAX];
+
+	format_time(t, when);
+	if (t <= now) {
+		(void)snprintf(out, cap, "%s (%s)", when, ended);
+	} else {
+		(void)snprintf(out, cap, "%s (valid, %lld min %lld s left)", when,
+			       (long long)((t - now) / SECONDS_PER_MINUTE),
+			       (long long)((t - now) % SECONDS_PER_MINUTE));
+	}
+}
+
+/* The session: who, when, until when; never its credential. */
+static void show_session(FILE *out, const json_t *root, int64_t now)
+{
+	struct oc_ccache_session s;
+	char when[TIME_TEXT_MAX], line[LINE_TEXT_MAX];
+	int64_t idle_end;
+
+	if (oc_ccache_session_get(root, &s) != ONECARD_OK) {
+		fprintf(out, "session: none\n");
+		return;
+	}
+	fprintf(out, "session: present (its credential is never shown)\n");
+	print_value(out, "  subject:    ", s.sub);
+	print_value(out, "  enterprise: ", s.ent);
+	print_value(out, "  card:       ", s.card);
+	format_time(s.issued_at, when);
+	fprintf(out, "  opened:     %s\n", when);
+	format_time(s.last_used, when);
+	fprintf(out, "  last used:  %s\n", when);
+	time_left(s.exp, now, "ended", line, sizeof(line));
+	fprintf(out, "  expires:    %s\n", line);
+	/* The idle end as this machine's clock sees it: authd counts with
+	 * its database's clock, and decides. */
+	idle_end = s.last_used <= INT64_MAX - s.idle_timeout ? s.last_used + s.idle_timeout
+							     : INT64_MAX;
+	if (idle_end > s.exp) {
+		idle_end = s.exp;
+	}
+	time_left(idle_end, now, "ended", line, sizeof(line));
+	fprintf(out, "  idle until: %s\n", line);
+	fprintf(out, "  idle limit: %lld min %lld s without use\n",
+		(long long)(s.idle_timeout / SECONDS_PER_MINUTE),
+		(long long)(s.idle_timeout % SECONDS_PER_MINUTE));
+}
+
 static int compare_keys(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -69,14 +119,7 @@ static void show_entry(FILE *out, const char *audience, const json_t *e, int64_t
 	print_value(out, "  agencies:   ", list);
 	format_time((int64_t)json_integer_value(json_object_get(e, "issued_at")), when);
 	fprintf(out, "  issued:     %s\n", when);
-	format_time(exp, when);
-	if (exp <= now) {
-		(void)snprintf(clean, sizeof(clean), "%s (expired)", when);
-	} else {
-		(void)snprintf(clean, sizeof(clean), "%s (valid, %lld min %lld s left)", when,
-			       (long long)((exp - now) / SECONDS_PER_MINUTE),
-			       (long long)((exp - now) % SECONDS_PER_MINUTE));
-	}
+	time_left(exp, now, "expired", clean, sizeof(clean));
 	fprintf(out, "  expires:    %s\n", clean);
 }
 
@@ -92,8 +135,7 @@ int oc_ccache_show(const json_t *root, const char *path, int64_t now, FILE *out)
 	print_value(out, "Credential cache: ", path);
 	print_value(out, "authd: ", json_string_value(json_object_get(root, "authd")));
 	print_value(out, "origin: ", json_string_value(json_object_get(root, "origin")));
-	fprintf(out, "session: %s\n",
-		json_is_object(json_object_get(root, "session")) ? "present" : "none");
+	show_session(out, root, now);
 	if (json_object_size(tokens) == 0) {
 		fprintf(out, "\n(no tokens)\n");
 		r = ONECARD_OK;

@@ -266,7 +266,25 @@ void oc_login_token_clear(struct oc_login_token *t)
 		free(t->access_token);
 	}
 	json_decref(t->agencies);
-	memset(t, 0, sizeof(*t));
+	OPENSSL_cleanse(t, sizeof(*t));
+}
+
+bool oc_login_session_credential_ok(const char *text, size_t len)
+{
+	uint8_t secret[OC_LOGIN_SESSION_SECRET_BYTES + 1];
+	size_t n = 0;
+	bool ok;
+
+	if (text == NULL || len != OC_LOGIN_SESSION_CRED_LEN ||
+	    memcmp(text, OC_LOGIN_SESSION_PREFIX, OC_LOGIN_SESSION_PREFIX_LEN) != 0) {
+		return false;
+	}
+	/* The constant-time decoder: the rest is the secret itself. */
+	ok = oc_b64url_decode(text + OC_LOGIN_SESSION_PREFIX_LEN, len - OC_LOGIN_SESSION_PREFIX_LEN,
+			      secret, sizeof(secret), &n) == ONECARD_OK &&
+	     n == OC_LOGIN_SESSION_SECRET_BYTES;
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return ok;
 }
 
 /* Three non-empty segments of base64url characters, separated by dots. */
@@ -294,13 +312,13 @@ static bool is_jws_compact(const char *s, size_t n)
 	return dots == JWS_SEGMENTS - 1u && seg > 0;
 }
 
-/* "agencies": 1..OC_LOGIN_AGENCIES_MAX strings of 1..OC_LOGIN_FIELD_MAX. */
-static bool agencies_ok(const json_t *a)
+/* "agencies": min..OC_LOGIN_AGENCIES_MAX strings of 1..OC_LOGIN_FIELD_MAX. */
+static bool agencies_ok(const json_t *a, size_t min)
 {
 	const json_t *v;
 	size_t i;
 
-	if (!json_is_array(a) || json_array_size(a) == 0 ||
+	if (!json_is_array(a) || json_array_size(a) < min ||
 	    json_array_size(a) > OC_LOGIN_AGENCIES_MAX) {
 		return false;
 	}
@@ -313,12 +331,115 @@ static bool agencies_ok(const json_t *a)
 	return true;
 }
 
+/* An integer member of lo..hi; false when absent or out of range. */
+static bool integer_in(const json_t *o, const char *name, json_int_t lo, json_int_t hi,
+		       int64_t *out)
+{
+	const json_t *v = json_object_get(o, name);
+
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+		return false;
+	}
+	*out = (int64_t)json_integer_value(v);
+	return true;
+}
+
+/* The fixed sentences of token_common, per answer. */
+struct token_why {
+	const char *no_token, *token_type, *expires_in, *audience;
+};
+
+static const struct token_why login_why = {
+	"the login answer has no access token of JWS compact form",
+	"the login answer's token_type is not Bearer",
+	"the login answer's expires_in is not 1 to 86400 seconds",
+	"the login answer names another audience",
+};
+
+static const struct token_why grant_why = {
+	"the token answer has no access token of JWS compact form",
+	"the token answer's token_type is not Bearer",
+	"the token answer's expires_in is not 1 to 86400 seconds",
+	"the token answer names another audience",
+};
+
+/* What a login's and a grant's answers share: the access token (a JWS,
+ * so never a session credential), "token_type" Bearer, "expires_in", and
+ * "audience" the one asked for. */
+static int token_common(const json_t *root, const char *audience, struct oc_login_token *out,
+			const struct token_why *w, const char **why)
+{
+	const char *s;
+	size_t n = 0;
+
+	s = bounded_string(root, "access_token", OC_LOGIN_TOKEN_MAX, &n);
+	if (s == NULL || !is_jws_compact(s, n)) {
+		*why = w->no_token;
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	s = oc_json_get_string(root, "token_type", NULL);
+	if (s == NULL || strcasecmp(s, "Bearer") != 0) {
+		*why = w->token_type;
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	if (!integer_in(root, "expires_in", 1, OC_LOGIN_LIFETIME_MAX, &out->expires_in)) {
+		*why = w->expires_in;
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	if (copy_member(root, "audience", out->audience, OC_LOGIN_AUDIENCE_MAX) != ONECARD_OK ||
+	    audience == NULL || strcmp(out->audience, audience) != 0) {
+		*why = w->audience;
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	return ONECARD_OK;
+}
+
+/* Copies the access token (checked by token_common) into out. */
+static int token_copy(const json_t *root, struct oc_login_token *out, const char **why)
+{
+	size_t n = 0;
+	const char *s = oc_json_get_string(root, "access_token", &n);
+
+	out->access_token = malloc(n + 1);
+	if (s == NULL || out->access_token == NULL) {
+		*why = "out of memory";
+		return ONECARD_ERR_NOMEM;
+	}
+	memcpy(out->access_token, s, n);
+	out->access_token[n] = '\0';
+	return ONECARD_OK;
+}
+
+/* The session of a login answer: absent, or all three members right. */
+static int session_parse(const json_t *root, struct oc_login_session *out, const char **why)
+{
+	const json_t *v = json_object_get(root, "refresh_token");
+
+	if (v == NULL) {
+		return ONECARD_OK; /* an authd that opens no session */
+	}
+	if (!json_is_string(v) ||
+	    !oc_login_session_credential_ok(json_string_value(v), json_string_length(v))) {
+		*why = "the login answer's refresh_token is not a session credential (ocs1_...)";
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	if (!integer_in(root, "refresh_expires_in", 1, OC_LOGIN_SESSION_LIFETIME_MAX,
+			&out->expires_in) ||
+	    !integer_in(root, "session_idle_timeout", 1, OC_LOGIN_SESSION_LIFETIME_MAX,
+			&out->idle_timeout)) {
+		*why = "the login answer's refresh_expires_in or session_idle_timeout is not 1 "
+		       "to 2592000 seconds";
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	memcpy(out->credential, json_string_value(v), OC_LOGIN_SESSION_CRED_LEN);
+	out->credential[OC_LOGIN_SESSION_CRED_LEN] = '\0';
+	return ONECARD_OK;
+}
+
 int oc_login_token_parse(const char *body, size_t len, const char *audience,
 			 struct oc_login_token *out, const char **why)
 {
 	json_t *root = NULL, *v;
-	const char *s;
-	size_t n = 0;
 	int r = ONECARD_ERR_BAD_FORMAT;
 
 	memset(out, 0, sizeof(*out));
@@ -326,49 +447,90 @@ int oc_login_token_parse(const char *body, size_t len, const char *audience,
 	if (body == NULL || oc_json_parse_object(body, len, &root) != ONECARD_OK) {
 		goto out;
 	}
-	s = bounded_string(root, "access_token", OC_LOGIN_TOKEN_MAX, &n);
-	if (s == NULL || !is_jws_compact(s, n)) {
-		*why = "the login answer has no access token of JWS compact form";
+	r = token_common(root, audience, out, &login_why, why);
+	if (r != ONECARD_OK) {
 		goto out;
 	}
-	s = oc_json_get_string(root, "token_type", NULL);
-	if (s == NULL || strcasecmp(s, "Bearer") != 0) {
-		*why = "the login answer's token_type is not Bearer";
-		goto out;
-	}
-	v = json_object_get(root, "expires_in");
-	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-	    json_integer_value(v) > OC_LOGIN_LIFETIME_MAX) {
-		*why = "the login answer's expires_in is not 1 to 86400 seconds";
-		goto out;
-	}
-	out->expires_in = (int64_t)json_integer_value(v);
+	r = ONECARD_ERR_BAD_FORMAT;
 	if (copy_member(root, "sub", out->sub, OC_LOGIN_FIELD_MAX) != ONECARD_OK ||
 	    copy_member(root, "ent", out->ent, OC_LOGIN_FIELD_MAX) != ONECARD_OK ||
 	    copy_member(root, "card", out->card, OC_LOGIN_FIELD_MAX) != ONECARD_OK) {
 		*why = "the login answer lacks sub, ent or card";
 		goto out;
 	}
-	if (copy_member(root, "audience", out->audience, OC_LOGIN_AUDIENCE_MAX) != ONECARD_OK ||
-	    audience == NULL || strcmp(out->audience, audience) != 0) {
-		*why = "the login answer names another audience";
-		goto out;
-	}
 	v = json_object_get(root, "agencies");
-	if (!agencies_ok(v)) {
+	if (!agencies_ok(v, 1)) {
 		*why = "the login answer's agencies are not a list of agency ids";
 		goto out;
 	}
 	out->agencies = json_incref(v);
-	s = oc_json_get_string(root, "access_token", &n);
-	out->access_token = malloc(n + 1);
-	if (out->access_token == NULL) {
-		r = ONECARD_ERR_NOMEM;
-		*why = "out of memory";
+	r = session_parse(root, &out->session, why);
+	if (r != ONECARD_OK) {
 		goto out;
 	}
-	memcpy(out->access_token, s, n);
-	out->access_token[n] = '\0';
+	r = token_copy(root, out, why);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	*why = "";
+	r = ONECARD_OK;
+out:
+	if (r != ONECARD_OK) {
+		oc_login_token_clear(out);
+	}
+	json_decref(root);
+	return r;
+}
+
+int oc_login_grant_parse(const char *body, size_t len, const char *audience,
+			 struct oc_login_token *out, const char **why)
+{
+	json_t *root = NULL, *v;
+	const char *s;
+	int r = ONECARD_ERR_BAD_FORMAT;
+
+	memset(out, 0, sizeof(*out));
+	*why = "the token answer is not a JSON object";
+	if (body == NULL || oc_json_parse_object(body, len, &root) != ONECARD_OK) {
+		goto out;
+	}
+	r = token_common(root, audience, out, &grant_why, why);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	r = ONECARD_ERR_BAD_FORMAT;
+	v = json_object_get(root, "issued_token_type");
+	if (v != NULL) {
+		s = json_string_value(v);
+		if (s == NULL || (strcmp(s, OC_LOGIN_TOKEN_TYPE_AT) != 0 &&
+				  strcmp(s, OC_LOGIN_TOKEN_TYPE_JWT) != 0)) {
+			*why = "the token answer's issued_token_type is not an access token";
+			goto out;
+		}
+	}
+	v = json_object_get(root, "acr");
+	if (v != NULL && copy_member(root, "acr", out->acr, OC_LOGIN_ACR_MAX) != ONECARD_OK) {
+		*why = "the token answer's acr is not a string of 1 to 32 bytes";
+		goto out;
+	}
+	v = json_object_get(root, "agencies");
+	if (v == NULL) {
+		out->agencies = json_array();
+		if (out->agencies == NULL) {
+			r = ONECARD_ERR_NOMEM;
+			*why = "out of memory";
+			goto out;
+		}
+	} else if (!agencies_ok(v, 0)) {
+		*why = "the token answer's agencies are not a list of agency ids";
+		goto out;
+	} else {
+		out->agencies = json_incref(v);
+	}
+	r = token_copy(root, out, why);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
 	*why = "";
 	r = ONECARD_OK;
 out:
@@ -445,6 +607,9 @@ static const struct {
 	{"person_suspended", OC_LOGIN_EXIT_DENIED},
 	{"enterprise_suspended", OC_LOGIN_EXIT_DENIED},
 	{"access_denied", OC_LOGIN_EXIT_DENIED},
+	/* docs/sso.md: the session credential or subject token is dead. */
+	{"invalid_grant", OC_LOGIN_EXIT_SESSION_ENDED},
+	{"unsupported_grant_type", OC_LOGIN_EXIT_REFUSED},
 	{"database_unavailable", OC_LOGIN_EXIT_UNAVAILABLE},
 	{"directory_unavailable", OC_LOGIN_EXIT_UNAVAILABLE},
 	{"internal", OC_LOGIN_EXIT_UNAVAILABLE},

@@ -3,8 +3,11 @@
  * folder and a file only their owner may use, anything else refused and
  * left untouched; the atomic write (a new inode renamed into place, never
  * a file rewritten in place, no temporary file left); the version-1 layout
- * checked member by member; merging logins; the klist-like listing (never
- * a token); and removal that overwrites before it unlinks.
+ * checked member by member, the SSO session's with it; merging logins
+ * (the session follows the login); tokens from the session beside them,
+ * and the cached token handed out only while it lives; the klist-like
+ * listing (never a token, never the session credential); and removal
+ * that overwrites before it unlinks.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
@@ -27,11 +30,15 @@
 #include "json_strict.h"
 #include "login.h"
 
-#define NOBODY	 65534u /* a uid that is not ours, for the ownership cases */
-#define NOW	 1800000000
-#define TOKEN_A	 "eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJhIn0.c2lnLWE"
-#define TOKEN_B	 "eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJiIn0.c2lnLWI"
-#define PATH_CAP 512u
+#define NOBODY	65534u /* a uid that is not ours, for the ownership cases */
+#define NOW	1800000000
+#define TOKEN_A "eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJhIn0.c2lnLWE"
+#define TOKEN_B "eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJiIn0.c2lnLWI"
+#define TOKEN_C "eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJjIn0.c2lnLWM"
+/* Session credentials: "ocs1_" and 32 random bytes in base64url. */
+#define SESSION_A "ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQg"
+#define SESSION_B "ocs1_ItL7K7ImOCerghtAOFqGuzxpQPPbxk6OS69ear_4uQY"
+#define PATH_CAP  512u
 
 struct fx {
 	char root[PATH_CAP]; /* the temporary folder */
@@ -124,6 +131,14 @@ static struct oc_login_token token_of(const char *token, const char *sub, const 
 	assert_non_null(t.agencies);
 	assert_int_equal(json_array_append_new(t.agencies, json_string(agency)), 0);
 	return t;
+}
+
+/* t with the SSO session credential, 28800 s long, 1800 s idle. */
+static void with_session(struct oc_login_token *t, const char *credential)
+{
+	(void)snprintf(t->session.credential, sizeof(t->session.credential), "%s", credential);
+	t->session.expires_in = 28800;
+	t->session.idle_timeout = 1800;
 }
 
 /* A one-token cache document. */
@@ -490,21 +505,57 @@ static void layout_checked(void **state)
 		("{\"version\":1,\"authd\":\"a\",\"origin\":\"o\",\"session\":null,"
 		 "\"tokens\":{\"a\":{\"access_token\":\"t\"}}}"),
 	};
+	/* The session's members, one at a time made wrong. */
+	static const struct {
+		const char *name;
+		const char *value; /* raw JSON; NULL: removed */
+	} bad_session[] = {
+		{"refresh_token", NULL},
+		{"refresh_token", "\"\""},
+		{"refresh_token", "1"},
+		{"refresh_token", "\"ocs2_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQg\""},
+		{"refresh_token", "\"ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQ\""},
+		{"refresh_token", "\"ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQgg\""},
+		{"refresh_token", "\"ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQh\""},
+		{"refresh_token", "\"ocs1_m+3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQg\""},
+		{"refresh_token", "\"" TOKEN_A "\""},
+		{"issued_at", NULL},
+		{"issued_at", "0"},
+		{"exp", "\"2\""},
+		{"idle_timeout", "0"},
+		{"idle_timeout", "2592001"},
+		{"last_used", NULL},
+		{"sub", "\"\""},
+		{"ent", NULL},
+		{"card", "7"},
+		{"extra", "1"},
+	};
 	static const char good[] =
-		"{\"version\":1,\"authd\":\"a\",\"origin\":\"o\",\"session\":{\"later\":true},"
+		"{\"version\":1,\"authd\":\"a\",\"origin\":\"o\",\"session\":{\"refresh_token\":"
+		"\"" SESSION_A "\",\"issued_at\":1,\"exp\":3,\"idle_timeout\":2592000,"
+		"\"last_used\":2,\"sub\":\"s\",\"ent\":\"e\",\"card\":\"c\"},"
 		"\"tokens\":{\"a\":{\"access_token\":\"t\",\"token_type\":\"Bearer\","
 		"\"issued_at\":1,\"exp\":2,\"sub\":\"s\",\"ent\":\"e\",\"card\":\"c\","
 		"\"agencies\":[]}}}";
 	struct fx *f = *state;
-	json_t *back = NULL;
+	struct oc_ccache_session sess;
+	json_t *back = NULL, *doc, *v;
 	const char *why = NULL;
+	char *text;
 	size_t i;
 	int dirfd = open_dir(f);
 
 	write_text(f->file, good, 0600);
 	assert_int_equal(oc_ccache_read(dirfd, f->loc.name, &back, &why), ONECARD_OK);
-	/* The session is kept as it is (room for issue 5). */
-	assert_true(json_is_true(json_object_get(json_object_get(back, "session"), "later")));
+	assert_int_equal(oc_ccache_session_get(back, &sess), ONECARD_OK);
+	assert_string_equal(sess.credential, SESSION_A);
+	assert_int_equal(sess.issued_at, 1);
+	assert_int_equal(sess.exp, 3);
+	assert_int_equal(sess.idle_timeout, 2592000);
+	assert_int_equal(sess.last_used, 2);
+	assert_string_equal(sess.sub, "s");
+	assert_string_equal(sess.ent, "e");
+	assert_string_equal(sess.card, "c");
 	json_decref(back);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		print_message("%s\n", bad[i]);
@@ -514,6 +565,30 @@ static void layout_checked(void **state)
 				 ONECARD_ERR_BAD_FORMAT);
 		assert_null(back);
 		assert_true(strlen(why) > 0);
+	}
+	for (i = 0; i < sizeof(bad_session) / sizeof(bad_session[0]); i++) {
+		assert_int_equal(oc_json_parse_object(good, strlen(good), &doc), ONECARD_OK);
+		if (bad_session[i].value == NULL) {
+			assert_int_equal(json_object_del(json_object_get(doc, "session"),
+							 bad_session[i].name),
+					 0);
+		} else {
+			v = json_loads(bad_session[i].value, JSON_DECODE_ANY, NULL);
+			assert_non_null(v);
+			assert_int_equal(json_object_set_new(json_object_get(doc, "session"),
+							     bad_session[i].name, v),
+					 0);
+		}
+		assert_int_equal(oc_json_dump(doc, 0, &text), ONECARD_OK);
+		json_decref(doc);
+		print_message("%s\n", text);
+		write_text(f->file, text, 0600);
+		free(text);
+		back = (json_t *)&back;
+		assert_int_equal(oc_ccache_read(dirfd, f->loc.name, &back, &why),
+				 ONECARD_ERR_BAD_FORMAT);
+		assert_null(back);
+		assert_string_equal(why, "the cache's session is not valid");
 	}
 	(void)close(dirfd);
 }
@@ -603,22 +678,43 @@ static void put_merges_and_replaces(void **state)
 	assert_string_equal(json_string_value(json_object_get(e, "access_token")), TOKEN_A);
 	assert_int_equal(json_integer_value(json_object_get(e, "exp")), NOW + 300);
 	assert_int_equal(json_integer_value(json_object_get(e, "issued_at")), NOW);
-	/* Same authd, person and card: the audiences add up. */
-	assert_int_equal(json_object_set_new(root, "session", json_pack("{s:b}", "later", 1)), 0);
+	/* Same authd, person and card: the audiences add up; a login that
+	 * opens a session brings it into the cache. */
+	with_session(&b, SESSION_A);
 	assert_int_equal(oc_ccache_put(&root, &u, "city-a-inspection", &b, NOW + 5, &replaced),
 			 ONECARD_OK);
 	assert_false(replaced);
 	tokens = json_object_get(root, "tokens");
 	assert_int_equal(json_object_size(tokens), 2);
-	assert_true(json_is_object(json_object_get(root, "session")));
-	/* Same audience again: its entry is replaced. */
+	e = json_object_get(root, "session");
+	assert_string_equal(json_string_value(json_object_get(e, "refresh_token")), SESSION_A);
+	assert_int_equal(json_integer_value(json_object_get(e, "issued_at")), NOW + 5);
+	assert_int_equal(json_integer_value(json_object_get(e, "last_used")), NOW + 5);
+	assert_int_equal(json_integer_value(json_object_get(e, "exp")), NOW + 5 + 28800);
+	assert_int_equal(json_integer_value(json_object_get(e, "idle_timeout")), 1800);
+	assert_string_equal(json_string_value(json_object_get(e, "sub")), "p-0001");
+	assert_string_equal(json_string_value(json_object_get(e, "card")), "card-1");
+	assert_string_equal(json_string_value(json_object_get(e, "ent")), "91350100M000100Y43");
+	/* Same audience again: its entry is replaced, and the session is
+	 * the newest login's. */
+	with_session(&b, SESSION_B);
 	assert_int_equal(oc_ccache_put(&root, &u, "provincial-portal", &b, NOW + 9, &replaced),
 			 ONECARD_OK);
 	tokens = json_object_get(root, "tokens");
 	assert_int_equal(json_object_size(tokens), 2);
 	e = json_object_get(tokens, "provincial-portal");
 	assert_string_equal(json_string_value(json_object_get(e, "access_token")), TOKEN_B);
-	/* Another person or card: the whole cache is replaced. */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(root, "session"),
+							      "refresh_token")),
+			    SESSION_B);
+	/* A login that opened none leaves none: the old credential is not
+	 * kept beside tokens of a newer login. */
+	assert_int_equal(oc_ccache_put(&root, &u, "provincial-portal", &a, NOW + 9, &replaced),
+			 ONECARD_OK);
+	assert_true(json_is_null(json_object_get(root, "session")));
+	assert_int_equal(oc_ccache_put(&root, &u, "provincial-portal", &b, NOW + 9, &replaced),
+			 ONECARD_OK);
+	/* Another person or card: the whole cache is replaced, session too. */
 	assert_int_equal(oc_ccache_put(&root, &u, "provincial-portal", &c, NOW + 10, &replaced),
 			 ONECARD_OK);
 	assert_true(replaced);
@@ -634,6 +730,9 @@ static void put_merges_and_replaces(void **state)
 	assert_int_equal(oc_ccache_put(&root, &u, "Bad", &c, NOW, &replaced),
 			 ONECARD_ERR_INVALID_ARG);
 	assert_int_equal(oc_ccache_put(&root, &u, "a", &c, 0, &replaced), ONECARD_ERR_INVALID_ARG);
+	c.session.expires_in = OC_LOGIN_SESSION_LIFETIME_MAX + 1;
+	assert_int_equal(oc_ccache_put(&root, &u, "a", &c, NOW, &replaced),
+			 ONECARD_ERR_INVALID_ARG);
 	assert_string_equal(json_string_value(json_object_get(root, "authd")),
 			    "https://authd.example");
 	json_decref(root);
@@ -668,6 +767,104 @@ static void put_bounded(void **state)
 	assert_non_null(json_object_get(json_object_get(root, "tokens"), "module-3"));
 	json_decref(root);
 	oc_login_token_clear(&t);
+}
+
+/* ---- tokens from the session ------------------------------------------------------ */
+
+static void grant_tokens(void **state)
+{
+	struct oc_login_url u = url_of("http://127.0.0.1:8443");
+	struct oc_login_token login = token_of(TOKEN_A, "p-0001", "card-1", "customs");
+	/* /v1/token names no sub, ent or card. */
+	struct oc_login_token g = token_of(TOKEN_C, "", "", "maritime");
+	struct oc_ccache_session s;
+	json_t *root = NULL, *e;
+	const char *why = NULL;
+	bool replaced = false;
+
+	(void)state;
+	/* No session: nothing to put the token beside. */
+	assert_int_equal(oc_ccache_put(&root, &u, "provincial-portal", &login, NOW, &replaced),
+			 ONECARD_OK);
+	assert_int_equal(oc_ccache_session_get(root, &s), ONECARD_ERR_NOT_FOUND);
+	assert_null(s.credential);
+	assert_int_equal(oc_ccache_put_grant(&root, "city-a-maritime", &g, NOW + 60),
+			 ONECARD_ERR_NOT_FOUND);
+	assert_null(json_object_get(json_object_get(root, "tokens"), "city-a-maritime"));
+	/* With one, the token joins the login's with the session's identity. */
+	with_session(&login, SESSION_A);
+	assert_int_equal(oc_ccache_put(&root, &u, "provincial-portal", &login, NOW, &replaced),
+			 ONECARD_OK);
+	assert_int_equal(oc_ccache_put_grant(&root, "city-a-maritime", &g, NOW + 60), ONECARD_OK);
+	assert_int_equal(oc_ccache_validate(root, &why), ONECARD_OK);
+	assert_int_equal(json_object_size(json_object_get(root, "tokens")), 2);
+	e = json_object_get(json_object_get(root, "tokens"), "city-a-maritime");
+	assert_string_equal(json_string_value(json_object_get(e, "access_token")), TOKEN_C);
+	assert_string_equal(json_string_value(json_object_get(e, "sub")), "p-0001");
+	assert_string_equal(json_string_value(json_object_get(e, "card")), "card-1");
+	assert_string_equal(json_string_value(json_object_get(e, "ent")), "91350100M000100Y43");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "agencies"), 0)),
+			    "maritime");
+	assert_int_equal(json_integer_value(json_object_get(e, "issued_at")), NOW + 60);
+	assert_int_equal(json_integer_value(json_object_get(e, "exp")), NOW + 360);
+	/* The session was used: its last use moves, nothing else. */
+	assert_int_equal(oc_ccache_session_get(root, &s), ONECARD_OK);
+	assert_int_equal(s.last_used, NOW + 60);
+	assert_int_equal(s.issued_at, NOW);
+	assert_int_equal(s.exp, NOW + 28800);
+	assert_string_equal(s.credential, SESSION_A);
+	/* An answer with no agency is a token all the same. */
+	json_array_clear(g.agencies);
+	assert_int_equal(oc_ccache_put_grant(&root, "city-a-info", &g, NOW + 61), ONECARD_OK);
+	assert_int_equal(oc_ccache_validate(root, &why), ONECARD_OK);
+	/* Handed out while it lives 30 s more, not after. */
+	assert_string_equal(oc_ccache_token_get(root, "city-a-maritime", NOW + 329, 30), TOKEN_C);
+	assert_null(oc_ccache_token_get(root, "city-a-maritime", NOW + 330, 30));
+	assert_null(oc_ccache_token_get(root, "city-a-maritime", NOW + 400, 0));
+	assert_string_equal(oc_ccache_token_get(root, "provincial-portal", NOW, 0), TOKEN_A);
+	assert_null(oc_ccache_token_get(root, "city-b-maritime", NOW, 0));
+	assert_null(oc_ccache_token_get(root, "Bad", NOW, 0));
+	assert_null(oc_ccache_token_get(root, "provincial-portal", NOW, -1));
+	assert_null(oc_ccache_token_get(root, "provincial-portal", INT64_MAX, 30));
+	/* Bad arguments change nothing. */
+	assert_int_equal(oc_ccache_put_grant(&root, "Bad", &g, NOW), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_ccache_put_grant(&root, "a", &g, 0), ONECARD_ERR_INVALID_ARG);
+	g.expires_in = OC_LOGIN_LIFETIME_MAX + 1;
+	assert_int_equal(oc_ccache_put_grant(&root, "a", &g, NOW), ONECARD_ERR_INVALID_ARG);
+	assert_null(json_object_get(json_object_get(root, "tokens"), "a"));
+	json_decref(root);
+	oc_login_token_clear(&login);
+	oc_login_token_clear(&g);
+	/* The credential was wiped with the token. */
+	assert_int_equal(login.session.credential[0], 0);
+	assert_int_equal(login.session.credential[OC_LOGIN_SESSION_CRED_LEN - 1], 0);
+}
+
+static void grant_bounded(void **state)
+{
+	struct oc_login_url u = url_of("http://127.0.0.1:8443");
+	struct oc_login_token login = token_of(TOKEN_A, "p-0001", "card-1", "customs");
+	struct oc_login_token g = token_of(TOKEN_C, "", "", "customs");
+	json_t *root = NULL;
+	char aud[32];
+	bool replaced = false;
+	size_t i;
+
+	(void)state;
+	with_session(&login, SESSION_A);
+	assert_int_equal(oc_ccache_put(&root, &u, "module-0", &login, NOW, &replaced), ONECARD_OK);
+	for (i = 1; i < OC_CCACHE_AUDIENCES_MAX; i++) {
+		(void)snprintf(aud, sizeof(aud), "module-%zu", i);
+		assert_int_equal(oc_ccache_put_grant(&root, aud, &g, NOW), ONECARD_OK);
+	}
+	assert_int_equal(oc_ccache_put_grant(&root, "one-more", &g, NOW + 10),
+			 ONECARD_ERR_TOO_LARGE);
+	assert_int_equal(oc_ccache_put_grant(&root, "module-3", &g, NOW + 10), ONECARD_OK);
+	assert_int_equal(oc_ccache_put_grant(&root, "one-more", &g, NOW + 300), ONECARD_OK);
+	assert_int_equal(json_object_size(json_object_get(root, "tokens")), 2);
+	json_decref(root);
+	oc_login_token_clear(&login);
+	oc_login_token_clear(&g);
 }
 
 /* ---- the listing --------------------------------------------------------------- */
@@ -727,6 +924,78 @@ static void show_lists_without_tokens(void **state)
 	oc_login_token_clear(&b);
 }
 
+/* The session: who, when, until when; never the credential. */
+static void show_lists_session(void **state)
+{
+	static const char want[] =
+		"Credential cache: /x\n"
+		"authd: http://127.0.0.1:8443\n"
+		"origin: http://127.0.0.1:8443\n"
+		"session: present (its credential is never shown)\n"
+		"  subject:    p-0001\n"
+		"  enterprise: 91350100M000100Y43\n"
+		"  card:       card-1\n"
+		"  opened:     2027-01-15 08:00:00 UTC\n"
+		"  last used:  2027-01-15 08:10:00 UTC\n"
+		"  expires:    2027-01-15 16:00:00 UTC (valid, 470 min 0 s left)\n"
+		"  idle until: 2027-01-15 08:40:00 UTC (valid, 30 min 0 s left)\n"
+		"  idle limit: 30 min 0 s without use\n"
+		"\n"
+		"audience: city-a-maritime\n"
+		"  subject:    p-0001\n"
+		"  enterprise: 91350100M000100Y43\n"
+		"  card:       card-1\n"
+		"  agencies:   maritime\n"
+		"  issued:     2027-01-15 08:10:00 UTC\n"
+		"  expires:    2027-01-15 08:15:00 UTC (valid, 5 min 0 s left)\n"
+		"\n"
+		"audience: provincial-portal\n"
+		"  subject:    p-0001\n"
+		"  enterprise: 91350100M000100Y43\n"
+		"  card:       card-1\n"
+		"  agencies:   customs\n"
+		"  issued:     2027-01-15 08:00:00 UTC\n"
+		"  expires:    2027-01-15 08:05:00 UTC (expired)\n";
+	struct oc_login_url u = url_of("http://127.0.0.1:8443");
+	struct oc_login_token a = token_of(TOKEN_A, "p-0001", "card-1", "customs");
+	struct oc_login_token g = token_of(TOKEN_C, "", "", "maritime");
+	json_t *root = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	bool replaced = false;
+	FILE *mem;
+
+	(void)state;
+	with_session(&a, SESSION_A);
+	assert_int_equal(oc_ccache_put(&root, &u, "provincial-portal", &a, NOW, &replaced),
+			 ONECARD_OK);
+	assert_int_equal(oc_ccache_put_grant(&root, "city-a-maritime", &g, NOW + 600), ONECARD_OK);
+	mem = open_memstream(&out, &len);
+	assert_non_null(mem);
+	assert_int_equal(oc_ccache_show(root, "/x", NOW + 600, mem), ONECARD_OK);
+	assert_int_equal(fclose(mem), 0);
+	assert_string_equal(out, want);
+	assert_null(strstr(out, "ocs1_"));
+	assert_null(strstr(out, &SESSION_A[10]));
+	free(out);
+	/* Past the idle timeout, and past the end. */
+	mem = open_memstream(&out, &len);
+	assert_non_null(mem);
+	assert_int_equal(oc_ccache_show(root, "/x", NOW + 600 + 1800, mem), ONECARD_OK);
+	assert_int_equal(fclose(mem), 0);
+	assert_non_null(strstr(out, "  idle until: 2027-01-15 08:40:00 UTC (ended)\n"));
+	free(out);
+	mem = open_memstream(&out, &len);
+	assert_non_null(mem);
+	assert_int_equal(oc_ccache_show(root, "/x", NOW + 28800, mem), ONECARD_OK);
+	assert_int_equal(fclose(mem), 0);
+	assert_non_null(strstr(out, "  expires:    2027-01-15 16:00:00 UTC (ended)\n"));
+	free(out);
+	json_decref(root);
+	oc_login_token_clear(&a);
+	oc_login_token_clear(&g);
+}
+
 /* Strings from the file cannot drive the terminal. */
 static void show_sanitizes(void **state)
 {
@@ -780,7 +1049,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(remove_overwrites, setup, teardown),
 		cmocka_unit_test(put_merges_and_replaces),
 		cmocka_unit_test(put_bounded),
+		cmocka_unit_test(grant_tokens),
+		cmocka_unit_test(grant_bounded),
 		cmocka_unit_test(show_lists_without_tokens),
+		cmocka_unit_test(show_lists_session),
 		cmocka_unit_test(show_sanitizes),
 	};
 

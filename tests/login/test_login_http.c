@@ -2,7 +2,8 @@
  * The libcurl client (pkcs11/login/http_curl.c) against answers the real
  * onecard-authd never gives, from tests/common's hostile server on
  * 127.0.0.1 (it answers the bytes each test sets, and records what came):
- * exactly what is sent, the answer handed back whatever its status and
+ * exactly what is sent (JSON, and the form bodies of docs/sso.md with
+ * their media type), the answer handed back whatever its status and
  * media type, the size cap with and without Content-Length, a redirect
  * never followed, a connection closed early or without a byte, no
  * plain-text fallback for https, nobody listening, and arguments refused
@@ -148,6 +149,52 @@ static void request_and_reply(void **state)
 	assert_null(v);
 	oc_login_http_free(h);
 	oc_login_http_free(NULL);
+}
+
+/* A form goes as a form (docs/sso.md): exactly the body built, with its
+ * media type, JSON accepted back; the JSON client is unchanged after. */
+static void form_request(void **state)
+{
+	static const char cred[] = "ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQg";
+	static const char back[] = "{\"session\":\"ended\"}";
+	struct oc_login_http *h = client(hostile_http_url(srv));
+	struct oc_login_reply reply;
+	const char *why = NULL;
+	char *form = NULL, *v;
+	size_t len = 0;
+
+	(void)state;
+	answer_json("/v1/logout", 200, back);
+	answer_json("/v1/challenge", 200, back);
+	assert_int_equal(oc_login_logout_form(cred, &form, &len), ONECARD_OK);
+	assert_int_equal(oc_login_http_post_form(h, "/v1/logout", form, len, &reply, &why),
+			 ONECARD_OK);
+	assert_int_equal(reply.status, 200);
+	assert_string_equal(reply.body, back);
+	oc_login_reply_clear(&reply);
+	v = hostile_http_last_body(srv, "/v1/logout");
+	assert_string_equal(v, "token=ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQg");
+	free(v);
+	v = hostile_http_last_header(srv, "/v1/logout", "Content-Type");
+	assert_string_equal(v, "application/x-www-form-urlencoded");
+	free(v);
+	v = hostile_http_last_header(srv, "/v1/logout", "Accept");
+	assert_string_equal(v, JSON);
+	free(v);
+	v = hostile_http_last_header(srv, "/v1/logout", "Authorization");
+	assert_null(v);
+	oc_login_form_free(form);
+	/* The next JSON request is JSON again. */
+	assert_int_equal(post(h, "/v1/challenge", "{}", &reply, &why), ONECARD_OK);
+	oc_login_reply_clear(&reply);
+	v = hostile_http_last_header(srv, "/v1/challenge", "Content-Type");
+	assert_string_equal(v, JSON);
+	free(v);
+	assert_int_equal(oc_login_http_post_form(NULL, "/v1/logout", "a=b", 3, &reply, &why),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_login_http_post_form(h, "v1/logout", "a=b", 3, &reply, &why),
+			 ONECARD_ERR_INVALID_ARG);
+	oc_login_http_free(h);
 }
 
 /* An error answer is kept as it came, for the caller to read. */
@@ -475,6 +522,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(request_and_reply, reset),
+		cmocka_unit_test_setup(form_request, reset),
 		cmocka_unit_test_setup(error_answer_kept, reset),
 		cmocka_unit_test_setup(content_types, reset),
 		cmocka_unit_test_setup(size_cap, reset),

@@ -5,7 +5,10 @@
  * verified with OpenSSL alone over the message oc_proof_message_build
  * makes -- which must also be the message authd rebuilds from the checked
  * challenge (oc_proof_message). Answers: every member's rule, each with a
- * negative case; error bodies; the exit class of every error code.
+ * negative case, the SSO session of a login answer and the answer of
+ * /v1/token among them (docs/sso.md); the form bodies of /v1/token and
+ * /v1/logout, exact and decoded again by the test's own percent-decoder;
+ * error bodies; the exit class of every error code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +34,8 @@
 #define ORIGIN	 "https://authd.province.example"
 #define AUDIENCE "provincial-portal"
 #define TOKEN	 "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJwLTAwMDEifQ.c2ln"
+/* A session credential: "ocs1_" and 32 random bytes in base64url. */
+#define SESSION "ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQg"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -663,6 +668,440 @@ static void token_answer_limits(void **state)
 	json_decref(many);
 }
 
+/* ---- the SSO session of a login answer ---------------------------------------- */
+
+/* GOOD_ANSWER with the session's three members, then name's value
+ * replaced by value (raw JSON) or removed when value is NULL. */
+static char *session_answer_with(const char *name, const char *value)
+{
+	json_t *o = NULL, *v;
+	char *text = NULL;
+
+	assert_int_equal(oc_json_parse_object(GOOD_ANSWER, strlen(GOOD_ANSWER), &o), ONECARD_OK);
+	assert_int_equal(json_object_set_new(o, "refresh_token", json_string(SESSION)), 0);
+	assert_int_equal(json_object_set_new(o, "refresh_expires_in", json_integer(28800)), 0);
+	assert_int_equal(json_object_set_new(o, "session_idle_timeout", json_integer(1800)), 0);
+	if (name != NULL && value == NULL) {
+		assert_int_equal(json_object_del(o, name), 0);
+	} else if (name != NULL) {
+		v = json_loads(value, JSON_DECODE_ANY, NULL);
+		assert_non_null(v);
+		assert_int_equal(json_object_set_new(o, name, v), 0);
+	}
+	assert_int_equal(oc_json_dump(o, 0, &text), ONECARD_OK);
+	json_decref(o);
+	return text;
+}
+
+static void session_answer(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *value;
+	} bad[] = {
+		{"refresh_token", "\"\""},
+		{"refresh_token", "null"},
+		{"refresh_token", "42"},
+		{"refresh_token", "\"" TOKEN "\""},
+		/* another prefix, one character short or long, a last
+		 * character with bits set past the 32 bytes, '+', '=' */
+		{"refresh_token", "\"ocs2_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQg\""},
+		{"refresh_token", "\"OCS1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQg\""},
+		{"refresh_token", "\"ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQ\""},
+		{"refresh_token", "\"ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQgA\""},
+		{"refresh_token", "\"ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQh\""},
+		{"refresh_token", "\"ocs1_m+3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQg\""},
+		{"refresh_token", "\"ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AF=\""},
+		{"refresh_expires_in", NULL},
+		{"refresh_expires_in", "0"},
+		{"refresh_expires_in", "2592001"},
+		{"refresh_expires_in", "\"28800\""},
+		{"refresh_expires_in", "28800.0"},
+		{"session_idle_timeout", NULL},
+		{"session_idle_timeout", "-1"},
+		{"session_idle_timeout", "9223372036854775807"},
+	};
+	struct oc_login_token t;
+	const char *why = NULL;
+	char *body;
+	size_t i;
+
+	(void)state;
+	body = session_answer_with(NULL, NULL);
+	assert_int_equal(parse_token(body, &t, &why), ONECARD_OK);
+	free(body);
+	assert_string_equal(t.session.credential, SESSION);
+	assert_int_equal(t.session.expires_in, 28800);
+	assert_int_equal(t.session.idle_timeout, 1800);
+	assert_string_equal(t.access_token, TOKEN);
+	oc_login_token_clear(&t);
+	assert_int_equal(t.session.credential[0], 0);
+	/* An authd that opens no session: the login stands, without one. */
+	assert_int_equal(parse_token(GOOD_ANSWER, &t, &why), ONECARD_OK);
+	assert_string_equal(t.session.credential, "");
+	oc_login_token_clear(&t);
+	body = session_answer_with("refresh_token", NULL);
+	assert_int_equal(parse_token(body, &t, &why), ONECARD_OK);
+	assert_string_equal(t.session.credential, "");
+	oc_login_token_clear(&t);
+	free(body);
+	/* The limits themselves pass. */
+	body = session_answer_with("refresh_expires_in", "2592000");
+	assert_int_equal(parse_token(body, &t, &why), ONECARD_OK);
+	oc_login_token_clear(&t);
+	free(body);
+	body = session_answer_with("session_idle_timeout", "1");
+	assert_int_equal(parse_token(body, &t, &why), ONECARD_OK);
+	oc_login_token_clear(&t);
+	free(body);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		body = session_answer_with(bad[i].name, bad[i].value);
+		print_message("%s\n", body);
+		memset(&t, 0x55, sizeof(t));
+		assert_int_equal(parse_token(body, &t, &why), ONECARD_ERR_BAD_FORMAT);
+		assert_non_null(strstr(why, "refresh_"));
+		assert_null(t.access_token);
+		assert_null(t.agencies);
+		assert_int_equal(t.session.credential[0], 0);
+		free(body);
+	}
+	/* The credential's own check. */
+	assert_true(oc_login_session_credential_ok(SESSION, strlen(SESSION)));
+	assert_false(oc_login_session_credential_ok(SESSION, strlen(SESSION) - 1));
+	assert_false(oc_login_session_credential_ok(NULL, 48));
+	assert_false(oc_login_session_credential_ok("ocs1_", 5));
+}
+
+/* ---- the answer of /v1/token ----------------------------------------------------- */
+
+#define GOOD_GRANT                                                                      \
+	"{\"access_token\":\"" TOKEN "\",\"token_type\":\"Bearer\",\"expires_in\":180," \
+	"\"issued_token_type\":\"urn:ietf:params:oauth:token-type:access_token\","      \
+	"\"audience\":\"city-a-customs-declaration\",\"acr\":\"card\","                 \
+	"\"agencies\":[\"customs\",\"maritime\"]}"
+#define GRANT_AUDIENCE "city-a-customs-declaration"
+
+/* GOOD_GRANT with name's value replaced by value (raw JSON), or removed. */
+static char *grant_with(const char *name, const char *value)
+{
+	json_t *o = NULL, *v;
+	char *text = NULL;
+
+	assert_int_equal(oc_json_parse_object(GOOD_GRANT, strlen(GOOD_GRANT), &o), ONECARD_OK);
+	if (value == NULL) {
+		assert_int_equal(json_object_del(o, name), 0);
+	} else {
+		v = json_loads(value, JSON_DECODE_ANY, NULL);
+		assert_non_null(v);
+		assert_int_equal(json_object_set_new(o, name, v), 0);
+	}
+	assert_int_equal(oc_json_dump(o, 0, &text), ONECARD_OK);
+	json_decref(o);
+	return text;
+}
+
+static int parse_grant(const char *body, struct oc_login_token *t, const char **why)
+{
+	return oc_login_grant_parse(body, strlen(body), GRANT_AUDIENCE, t, why);
+}
+
+static void grant_answer(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *value;
+	} good[] = {
+		/* RFC 8693 names it; docs/sso.md gives both as the same */
+		{"issued_token_type", "\"urn:ietf:params:oauth:token-type:jwt\""},
+		{"issued_token_type", NULL},
+		{"acr", NULL},
+		{"agencies", "[]"},
+		{"token_type", "\"bearer\""},
+		/* a member the contract does not name is ignored */
+		{"missing", "{\"agencies\":[\"tax\"]}"},
+		{"sub", "7"},
+	};
+	struct oc_login_token t;
+	const char *why = NULL;
+	char *body;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse_grant(GOOD_GRANT, &t, &why), ONECARD_OK);
+	assert_string_equal(why, "");
+	assert_string_equal(t.access_token, TOKEN);
+	assert_int_equal(t.expires_in, 180);
+	assert_string_equal(t.audience, GRANT_AUDIENCE);
+	assert_string_equal(t.acr, "card");
+	assert_int_equal(json_array_size(t.agencies), 2);
+	assert_string_equal(json_string_value(json_array_get(t.agencies, 1)), "maritime");
+	/* Nothing of a login's identity or session comes from it. */
+	assert_string_equal(t.sub, "");
+	assert_string_equal(t.card, "");
+	assert_string_equal(t.session.credential, "");
+	oc_login_token_clear(&t);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		body = grant_with(good[i].name, good[i].value);
+		print_message("%s\n", body);
+		assert_int_equal(parse_grant(body, &t, &why), ONECARD_OK);
+		assert_non_null(t.agencies);
+		oc_login_token_clear(&t);
+		free(body);
+	}
+	/* No agencies member: an empty list. */
+	body = grant_with("agencies", NULL);
+	assert_int_equal(parse_grant(body, &t, &why), ONECARD_OK);
+	assert_true(json_is_array(t.agencies));
+	assert_int_equal(json_array_size(t.agencies), 0);
+	oc_login_token_clear(&t);
+	free(body);
+}
+
+static void grant_answer_refused(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *value;
+	} cases[] = {
+		{"access_token", NULL},
+		{"access_token", "\"\""},
+		/* a session credential where an access token belongs (J9) */
+		{"access_token", "\"" SESSION "\""},
+		{"access_token", "\"a.b\""},
+		{"access_token", "\"a.b.c.d\""},
+		{"access_token", "\"a.b+.c\""},
+		{"access_token", "[\"a.b.c\"]"},
+		{"token_type", NULL},
+		{"token_type", "\"N_A\""},
+		{"expires_in", NULL},
+		{"expires_in", "0"},
+		{"expires_in", "86401"},
+		{"expires_in", "\"180\""},
+		{"audience", NULL},
+		{"audience", "\"city-b-customs-declaration\""},
+		{"audience", "\"City-A-Customs-Declaration\""},
+		{"audience", "[\"city-a-customs-declaration\"]"},
+		/* a session credential or anything else issued as the token */
+		{"issued_token_type", "\"urn:ietf:params:oauth:token-type:refresh_token\""},
+		{"issued_token_type", "\"urn:ietf:params:oauth:token-type:id_token\""},
+		{"issued_token_type", "\"\""},
+		{"issued_token_type", "1"},
+		{"acr", "\"\""},
+		{"acr", "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\""},
+		{"acr", "[\"card\"]"},
+		{"agencies", "\"customs\""},
+		{"agencies", "[1]"},
+		{"agencies", "[\"\"]"},
+		{"agencies", "null"},
+	};
+	struct oc_login_token t;
+	const char *why = NULL;
+	char *body, *list;
+	json_t *many = json_array();
+	size_t i;
+
+	(void)state;
+	assert_non_null(many);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		body = grant_with(cases[i].name, cases[i].value);
+		print_message("%s\n", body);
+		memset(&t, 0x55, sizeof(t));
+		why = NULL;
+		assert_int_equal(parse_grant(body, &t, &why), ONECARD_ERR_BAD_FORMAT);
+		assert_non_null(why);
+		assert_non_null(strstr(why, "token answer"));
+		assert_null(t.access_token);
+		assert_null(t.agencies);
+		free(body);
+	}
+	/* 65 agencies. */
+	for (i = 0; i <= OC_LOGIN_AGENCIES_MAX; i++) {
+		assert_int_equal(json_array_append_new(many, json_string("customs")), 0);
+	}
+	list = json_dumps(many, JSON_COMPACT);
+	assert_non_null(list);
+	json_decref(many);
+	body = grant_with("agencies", list);
+	assert_int_equal(parse_grant(body, &t, &why), ONECARD_ERR_BAD_FORMAT);
+	free(body);
+	free(list);
+	/* Duplicate members (J13), not an object, nothing. */
+	body = "{\"access_token\":\"a.b.c\",\"token_type\":\"Bearer\",\"expires_in\":60,"
+	       "\"audience\":\"city-a-customs-declaration\","
+	       "\"audience\":\"city-a-customs-declaration\"}";
+	assert_int_equal(parse_grant(body, &t, &why), ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(parse_grant("[]", &t, &why), ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(oc_login_grant_parse(NULL, 0, GRANT_AUDIENCE, &t, &why),
+			 ONECARD_ERR_BAD_FORMAT);
+	/* An answer right for another audience is not one for this. */
+	assert_int_equal(
+		oc_login_grant_parse(GOOD_GRANT, strlen(GOOD_GRANT), "city-a-info", &t, &why),
+		ONECARD_ERR_BAD_FORMAT);
+	assert_int_equal(oc_login_grant_parse(GOOD_GRANT, strlen(GOOD_GRANT), NULL, &t, &why),
+			 ONECARD_ERR_BAD_FORMAT);
+}
+
+/* ---- form bodies (docs/sso.md, RFC 6749 Appendix B) ------------------------------ */
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1; /* lower-case hex is not what curl writes */
+}
+
+/* The test's own decoder of one value: every byte outside the unreserved
+ * set must come as %XX (upper-case hex); out gets the bytes. */
+static size_t form_decode(const char *in, size_t len, unsigned char *out)
+{
+	size_t i, n = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (in[i] == '%') {
+			assert_true(i + 2 < len);
+			hi = hex_value(in[i + 1]);
+			lo = hex_value(in[i + 2]);
+			assert_true(hi >= 0 && lo >= 0);
+			out[n++] = (unsigned char)(hi * 16 + lo);
+			i += 2;
+			continue;
+		}
+		assert_true((in[i] >= 'A' && in[i] <= 'Z') || (in[i] >= 'a' && in[i] <= 'z') ||
+			    (in[i] >= '0' && in[i] <= '9') || in[i] == '-' || in[i] == '.' ||
+			    in[i] == '_' || in[i] == '~');
+		out[n++] = (unsigned char)in[i];
+	}
+	return n;
+}
+
+static void form_exact(void **state)
+{
+	static const char want_refresh[] = "grant_type=refresh_token&refresh_token=" SESSION
+					   "&audience=city-a-customs-declaration";
+	static const char want_logout[] = "token=" SESSION;
+	const struct oc_login_form_field reserved[] = {
+		{"a", "x y+z&w=v%u/t?s#r"},
+		{"b", ""},
+		{"c", "\xe4\xb8\xad-._~"},
+	};
+	char *body = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(oc_login_refresh_form(SESSION, GRANT_AUDIENCE, &body, &len), ONECARD_OK);
+	assert_string_equal(body, want_refresh);
+	assert_int_equal(len, strlen(want_refresh));
+	oc_login_form_free(body);
+	assert_int_equal(oc_login_logout_form(SESSION, &body, &len), ONECARD_OK);
+	assert_string_equal(body, want_logout);
+	assert_int_equal(len, strlen(want_logout));
+	oc_login_form_free(body);
+	oc_login_form_free(NULL);
+	/* Every reserved byte escaped: '+' never stands for a space, '&'
+	 * and '=' never split a value; UTF-8 byte by byte. */
+	assert_int_equal(oc_login_form_build(reserved, 3, &body, &len), ONECARD_OK);
+	assert_string_equal(body, "a=x%20y%2Bz%26w%3Dv%25u%2Ft%3Fs%23r&b=&c=%E4%B8%AD-._~");
+	oc_login_form_free(body);
+}
+
+/* Every byte 1..255 in a value comes back from the test's own decoder. */
+static void form_round_trip(void **state)
+{
+	char value[256];
+	unsigned char back[256];
+	struct oc_login_form_field f[] = {{"v", value}};
+	char *body = NULL;
+	size_t len = 0, i, n;
+
+	(void)state;
+	for (i = 0; i < 255; i++) {
+		value[i] = (char)(i + 1);
+	}
+	value[255] = '\0';
+	assert_int_equal(oc_login_form_build(f, 1, &body, &len), ONECARD_OK);
+	assert_int_equal(len, strlen(body));
+	assert_memory_equal(body, "v=", 2);
+	/* 66 unreserved bytes stay, the other 189 take three each. */
+	assert_int_equal(len, 2 + 66 + 3 * 189);
+	n = form_decode(body + 2, len - 2, back);
+	assert_int_equal(n, 255);
+	assert_memory_equal(back, value, 255);
+	oc_login_form_free(body);
+}
+
+static void form_refused(void **state)
+{
+	static const char *const bad_names[] = {
+		"", "Bad", "a=b", "a b", "a&b", "grant-type", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+	struct oc_login_form_field f[OC_LOGIN_FORM_FIELDS_MAX + 1];
+	char *big = malloc(OC_LOGIN_FORM_MAX + 2);
+	char *body = (char *)&body;
+	size_t len = 7, i;
+
+	(void)state;
+	assert_non_null(big);
+	for (i = 0; i <= OC_LOGIN_FORM_FIELDS_MAX; i++) {
+		f[i].name = "a";
+		f[i].value = "1";
+	}
+	/* Fields: none, over the maximum; the maximum passes. */
+	assert_int_equal(oc_login_form_build(f, 0, &body, &len), ONECARD_ERR_INVALID_ARG);
+	assert_null(body);
+	assert_int_equal(len, 0);
+	assert_int_equal(oc_login_form_build(f, OC_LOGIN_FORM_FIELDS_MAX + 1, &body, &len),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_login_form_build(NULL, 1, &body, &len), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_login_form_build(f, OC_LOGIN_FORM_FIELDS_MAX, &body, &len), ONECARD_OK);
+	oc_login_form_free(body);
+	for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		f[0].name = bad_names[i];
+		assert_int_equal(oc_login_form_build(f, 1, &body, &len), ONECARD_ERR_INVALID_ARG);
+		assert_null(body);
+	}
+	f[0].name = NULL;
+	assert_int_equal(oc_login_form_build(f, 1, &body, &len), ONECARD_ERR_INVALID_ARG);
+	f[0].name = "a";
+	f[0].value = NULL;
+	assert_int_equal(oc_login_form_build(f, 1, &body, &len), ONECARD_ERR_INVALID_ARG);
+	/* Size: "a=" and OC_LOGIN_FORM_MAX - 2 bytes is the limit; one byte
+	 * more, or one that escapes to three, is over it. */
+	memset(big, 'x', OC_LOGIN_FORM_MAX - 2);
+	big[OC_LOGIN_FORM_MAX - 2] = '\0';
+	f[0].value = big;
+	assert_int_equal(oc_login_form_build(f, 1, &body, &len), ONECARD_OK);
+	assert_int_equal(len, OC_LOGIN_FORM_MAX);
+	oc_login_form_free(body);
+	big[OC_LOGIN_FORM_MAX - 3] = ' ';
+	assert_int_equal(oc_login_form_build(f, 1, &body, &len), ONECARD_ERR_TOO_LARGE);
+	assert_null(body);
+	memset(big, 'x', OC_LOGIN_FORM_MAX + 1);
+	big[OC_LOGIN_FORM_MAX + 1] = '\0';
+	assert_int_equal(oc_login_form_build(f, 1, &body, &len), ONECARD_ERR_TOO_LARGE);
+	free(big);
+	/* The requests check what goes in them. */
+	assert_int_equal(oc_login_refresh_form(TOKEN, GRANT_AUDIENCE, &body, &len),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_login_refresh_form("ocs1_m-3bWS37Mqu1HV6RvEexXJYWTvI6j7OHrIprZX4AFQh",
+					       GRANT_AUDIENCE, &body, &len),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_login_refresh_form(NULL, GRANT_AUDIENCE, &body, &len),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_login_refresh_form(SESSION, "City-A", &body, &len),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_login_refresh_form(SESSION, "a&audience=b", &body, &len),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_login_refresh_form(SESSION, NULL, &body, &len),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_login_logout_form(TOKEN, &body, &len), ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_login_logout_form("", &body, &len), ONECARD_ERR_INVALID_ARG);
+	assert_null(body);
+}
+
 /* ---- error bodies and exit classes ------------------------------------------ */
 
 static void error_bodies(void **state)
@@ -742,6 +1181,8 @@ static void exit_classes(void **state)
 		{"person_suspended", 403, OC_LOGIN_EXIT_DENIED},
 		{"enterprise_suspended", 403, OC_LOGIN_EXIT_DENIED},
 		{"access_denied", 403, OC_LOGIN_EXIT_DENIED},
+		{"invalid_grant", 400, OC_LOGIN_EXIT_SESSION_ENDED},
+		{"unsupported_grant_type", 400, OC_LOGIN_EXIT_REFUSED},
 		{"database_unavailable", 503, OC_LOGIN_EXIT_UNAVAILABLE},
 		{"directory_unavailable", 503, OC_LOGIN_EXIT_UNAVAILABLE},
 		{"internal", 500, OC_LOGIN_EXIT_UNAVAILABLE},
@@ -783,6 +1224,12 @@ int main(void)
 		cmocka_unit_test(token_answer),
 		cmocka_unit_test(token_answer_refused),
 		cmocka_unit_test(token_answer_limits),
+		cmocka_unit_test(session_answer),
+		cmocka_unit_test(grant_answer),
+		cmocka_unit_test(grant_answer_refused),
+		cmocka_unit_test(form_exact),
+		cmocka_unit_test(form_round_trip),
+		cmocka_unit_test(form_refused),
 		cmocka_unit_test(error_bodies),
 		cmocka_unit_test(exit_classes),
 	};

@@ -39,6 +39,7 @@ declare -A target_bin=(
 	[cert_ingest]=fuzz/fuzz_cert_ingest
 	[keys_manifest]=authd/keys/fuzz_keys_manifest [login_client]=pkcs11/login/fuzz_login
 	[cache_control]=lib/fuzz_cache_control [form]=fuzz/fuzz_form [module_list]=lib/fuzz_module_list
+	[otp_blob]=otp/fuzz_otp_blob
 )
 declare -A target_corpus=(
 	[token]=fuzz/corpus/token [jwks]=fuzz/corpus/jwks [b64url]=fuzz/corpus/b64url
@@ -48,11 +49,12 @@ declare -A target_corpus=(
 	[cert_ingest]=authd/server/corpus/cert_ingest
 	[keys_manifest]=authd/keys/corpus [login_client]=pkcs11/login/corpus
 	[cache_control]=lib/corpus/cache_control [form]=authd/http/corpus/form [module_list]=lib/corpus/module_list
+	[otp_blob]=otp/corpus
 )
 declare -A target_dict=([policy]=policy/fuzz_policy.dict)
 if [[ ${#targets[@]} -eq 0 ]]; then
 	targets=(token jwks b64url claims policy p11uri challenge login_request cert_ingest
-		keys_manifest login_client cache_control form module_list)
+		keys_manifest login_client cache_control form module_list otp_blob)
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/onecard-fuzz.XXXXXX")

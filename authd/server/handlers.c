@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "authd.h"
+#include "authz.h"
 #include "challenge.h"
 #include "discovery.h"
 #include "grant.h"
@@ -160,6 +161,7 @@ const struct oc_http_route authd_routes[] = {
 	{"GET", "/.well-known/jwks.json", handle_jwks},
 	{"GET", "/.well-known/openid-configuration", discovery_openid_configuration},
 	{"GET", "/v1/modules", discovery_modules},
+	{"GET", "/v1/authz", authd_handle_authz},
 	{"GET", "/healthz", handle_healthz},
 };
 const size_t authd_routes_len = sizeof(authd_routes) / sizeof(authd_routes[0]);

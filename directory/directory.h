@@ -432,7 +432,8 @@ enum oc_dir_pw_check {
 /* A fixed sentence for a result. Never NULL. */
 const char *oc_dir_pw_check_str(enum oc_dir_pw_check result);
 
-/* Who a password belongs to, filled for OK and SUSPENDED. */
+/* Who a password belongs to, filled by oc_dir_check_password() for OK
+ * and SUSPENDED; who a person is, by oc_dir_find_person(). */
 struct oc_dir_pw_owner {
 	struct oc_dir_person person; /* enterprise_uscc set */
 	struct oc_dir_enterprise enterprise;
@@ -462,6 +463,33 @@ struct oc_dir_pw_owner {
 enum oc_dir_pw_check oc_dir_check_password(struct oc_dir *dir, const char *person_id,
 					   const char *password, size_t len,
 					   struct oc_dir_pw_owner *owner) OC_DIR_WARN_UNUSED;
+
+/*
+ * The person person_id and their enterprise as the directory holds them
+ * now, with their statuses: what the re-check of a password session
+ * needs (a card session's is oc_dir_find_login()). No password is read,
+ * sent or checked. person_id is the uid as the directory holds it
+ * (owner->person.id from oc_dir_check_password(), a token's sub): the
+ * entry is found as LDAP finds it, without regard to case, but one whose
+ * uid is not exactly person_id is NOT_FOUND, so that one person never
+ * answers to two ids.
+ * Success: ONECARD_OK, *out filled: out->person (enterprise_uscc set)
+ * and out->enterprise as the directory says (check oc_dir_owner_active()
+ * before letting anyone on); an enterprise the directory cannot show
+ * leaves out->enterprise zeroed (status UNKNOWN) and
+ * out->person.enterprise_uscc "".
+ * Failure (*out zeroed): ONECARD_ERR_INVALID_ARG (dir or out NULL,
+ * person_id not a person id: see oc_dir_person_id_valid()),
+ * ONECARD_ERR_NOT_FOUND (no such person), ONECARD_ERR_DIRECTORY
+ * (unreachable, or an entry that breaks the schema's promises:
+ * oc_dir_diagnostic()), ONECARD_ERR_NOMEM.
+ */
+int oc_dir_find_person(struct oc_dir *dir, const char *person_id,
+		       struct oc_dir_pw_owner *out) OC_DIR_WARN_UNUSED;
+
+/* 1 when the person and the enterprise of *owner are both ACTIVE, else 0
+ * (NULL too). */
+int oc_dir_owner_active(const struct oc_dir_pw_owner *owner);
 
 /* "active", "suspended" or "unknown". Never NULL. */
 const char *oc_dir_status_str(enum oc_dir_status status);

@@ -1,7 +1,8 @@
 /*
  * Lookups: a certificate to its card, holder and enterprise (what authd
  * asks at each login, docs/directory.md "Lookups authd makes at login"),
- * and a card with everything on it (show).
+ * a card with everything on it (show), and a person with their
+ * enterprise (the re-check of a password session).
  *
  * Every filter is built from escaped values (escape.c). A holder or an
  * enterprise that cannot be read leaves its fields empty and its status
@@ -214,6 +215,66 @@ int dir_read_owner(struct oc_dir *dir, const char *card_dn, struct oc_dir_card *
 	memcpy(card->holder, person->id, sizeof(card->holder));
 	memcpy(person->enterprise_uscc, ent->uscc, sizeof(person->enterprise_uscc));
 	return ONECARD_OK;
+}
+
+/* ---- a person and their enterprise ------------------------------------------ */
+
+int oc_dir_find_person(struct oc_dir *dir, const char *person_id, struct oc_dir_pw_owner *out)
+{
+	struct oc_dir_pw_owner o;
+	char dn[DIR_DN_MAX], ent_dn[DIR_DN_MAX];
+	int r = ONECARD_ERR_INTERNAL;
+
+	memset(&o, 0, sizeof(o));
+	if (out == NULL) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	memset(out, 0, sizeof(*out));
+	if (dir == NULL) {
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	if (!dir_valid_id(person_id, OC_DIR_PERSON_ID_MAX)) {
+		dir_conn_set_diag(dir->conn, "not a person id");
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	r = dir_person_dn(dir, person_id, dn, sizeof(dn));
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	/* A person who is not there (or an entry that is not a person)
+	 * comes back zeroed. */
+	r = read_person(dir, dn, &o.person, ent_dn);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	/* The DN matched without regard to case; the id must be exact. */
+	if (o.person.id[0] == '\0' || strcmp(o.person.id, person_id) != 0) {
+		dir_conn_set_diag(dir->conn, "");
+		r = ONECARD_ERR_NOT_FOUND;
+		goto out;
+	}
+	r = read_enterprise(dir, ent_dn, &o.enterprise);
+	if (r != ONECARD_OK) {
+		goto out;
+	}
+	memcpy(o.person.enterprise_uscc, o.enterprise.uscc, sizeof(o.person.enterprise_uscc));
+	*out = o;
+	r = ONECARD_OK;
+out:
+	if (r == ONECARD_ERR_TOO_LARGE) {
+		/* A value over its maximum, or too many: not an entry this
+		 * library wrote. */
+		dir_conn_set_diag(dir->conn, "the person's or the enterprise's entry breaks the "
+					     "schema (a value too long or repeated)");
+		r = ONECARD_ERR_DIRECTORY;
+	}
+	return r;
+}
+
+int oc_dir_owner_active(const struct oc_dir_pw_owner *owner)
+{
+	return owner != NULL && owner->person.status == OC_DIR_STATUS_ACTIVE &&
+	       owner->enterprise.status == OC_DIR_STATUS_ACTIVE;
 }
 
 /* ---- find by certificate --------------------------------------------------- */

@@ -1,7 +1,9 @@
 /*
  * authd's PostgreSQL store (docs/authd-store.md): the single use of
- * challenge nonces across every authd instance, and the audit trail of
- * challenges, logins and tokens (docs/authd.md, "Audit").
+ * challenge nonces across every authd instance, the audit trail of
+ * challenges, logins and tokens (docs/authd.md, "Audit"), the SSO
+ * sessions and their grants (docs/sso.md), and the lockout of the
+ * password login.
  *
  *   struct oc_astore   a pool of 1..OC_ASTORE_POOL_MAX connections to one
  *                      database, shared by authd's request threads
@@ -110,11 +112,17 @@ struct oc_astore_session {
 	int64_t idle_timeout, absolute_timeout; /* > 0, idle <= absolute <= max */
 };
 
+/* A login's methods (struct oc_astore_login's method). The acr of a
+ * password login's session and token is OC_ASTORE_METHOD_PWD_OTP too. */
+#define OC_ASTORE_METHOD_CARD	 "card"
+#define OC_ASTORE_METHOD_PWD_OTP "pwd-otp"
+
 /*
- * A login attempt (POST /v1/login). Optional strings are NULL when
- * absent (an empty string is refused).
+ * A login attempt (POST /v1/login, POST /v1/login/password). Optional
+ * strings are NULL when absent (an empty string is refused).
  *  - outcome SUCCESS: reason NULL; audience, person_id, enterprise_uscc
- *    and card_id set; a token given to oc_astore_record_login().
+ *    and (for a card login) card_id set; a token given to
+ *    oc_astore_record_login().
  *  - outcome REFUSED or ERROR: reason the error code of docs/authd.md
  *    ("cert_revoked", "database_unavailable"...); no token.
  *  - nonce_hex: the challenge's nonce when this login uses it up (then
@@ -143,6 +151,15 @@ struct oc_astore_login {
 	/* The session opened (person, enterprise and card are the login's);
 	 * NULL for none. Only with outcome SUCCESS. */
 	const struct oc_astore_session *session;
+	/* How the login proved who it was: "card" (also when NULL) or
+	 * "pwd-otp" (POST /v1/login/password: the directory password and a
+	 * TOTP code). A pwd-otp login has no nonce, no card and no
+	 * certificates (nonce_hex and card_id NULL, certs_json NULL or
+	 * "[]"); its session's acr is "pwd-otp", its certs_json "[]" (amr
+	 * as the caller says: ["pwd","otp"]), and its token's acr
+	 * "pwd-otp". A card login's session and token never say
+	 * "pwd-otp". With a session, the token's acr is the session's. */
+	const char *method;
 };
 
 /* The token a successful login or grant was answered with (its claims,
@@ -247,7 +264,9 @@ int oc_astore_record_challenge(struct oc_astore *s,
  *                            outcome/reason/token rules above broken,
  *                            t->sub or t->aud not the login's, a
  *                            session with other than a success, t->sid
- *                            not the session's sid;
+ *                            not the session's sid, a method other
+ *                            than card and pwd-otp or its rules (at
+ *                            l->method) broken;
  *   ONECARD_ERR_TOO_LARGE    a field over its maximum;
  *   ONECARD_ERR_BAD_FORMAT   certs_json (the login's or the
  *                            session's) is not a JSON array, or the
@@ -294,7 +313,7 @@ struct oc_astore_session_row {
 	char sid[OC_ASTORE_SID_MAX + 1];
 	char person_id[OC_ASTORE_PERSON_ID_MAX + 1];
 	char enterprise_uscc[OC_ASTORE_USCC_MAX + 1];
-	char card_id[OC_ASTORE_CARD_ID_MAX + 1];
+	char card_id[OC_ASTORE_CARD_ID_MAX + 1]; /* "" for none (acr pwd-otp) */
 	char acr[OC_ASTORE_ACR_MAX + 1];
 	char *amr_json;
 	char *certs_json;
@@ -372,7 +391,8 @@ struct oc_astore_grant {
  * audience; sid the grant's sid) in one transaction, committed before
  * returning ONECARD_OK.
  * Failure, nothing written: ONECARD_ERR_INVALID_ARG (the rules above; that
- * t->sub is the person of the stored session t->sid is checked by the
+ * t->sub is the person of the stored session t->sid and t->acr its acr,
+ * so that a password session never gets a card token, is checked by the
  * database), ONECARD_ERR_TOO_LARGE, ONECARD_ERR_DATABASE (as for a login:
  * after the COMMIT was sent the outcome is unknown), ONECARD_ERR_NOMEM
  * (the caller hands no token out).
@@ -390,5 +410,52 @@ int oc_astore_record_grant(struct oc_astore *s, const struct oc_astore_grant *g,
  */
 int oc_astore_purge_sessions(struct oc_astore *s, int64_t before_unix,
 			     int64_t *deleted) OC_ASTORE_WARN_UNUSED;
+
+/* ---- password lockout (issue 6, docs/authd.md) ------------------------- */
+
+/*
+ * Failed password logins are counted per subject: the lowercase hex
+ * SHA-256 of the user name as given (64 characters), so that an unknown
+ * name is counted exactly as a known one and no name is stored. The
+ * failure that brings the count to n >= OC_ASTORE_LOCK_FREE_FAILURES
+ * locks the subject for OC_ASTORE_LOCK_BASE_SECONDS << (n -
+ * OC_ASTORE_LOCK_FREE_FAILURES) seconds, at most
+ * OC_ASTORE_LOCK_MAX_SECONDS, from now by the database's clock: the
+ * first FREE_FAILURES tries come without a wait, then 30 s, 60 s, 120 s
+ * ... 3600 s. A success clears the count. Times come out as Unix seconds
+ * rounded up, so that a lock never reads as over early.
+ */
+#define OC_ASTORE_LOCK_SUBJECT_LEN   64u
+#define OC_ASTORE_LOCK_FREE_FAILURES 5
+#define OC_ASTORE_LOCK_BASE_SECONDS  30
+#define OC_ASTORE_LOCK_MAX_SECONDS   3600
+
+/*
+ * Where subject stands now: *locked_until the Unix time its lock ends (0
+ * when not locked now, by the database's clock), *failures the failures
+ * counted (0 when none). Either output may be NULL. Reads only.
+ * Success: ONECARD_OK. Failure (outputs 0): ONECARD_ERR_INVALID_ARG (not
+ * 64 lowercase hex digits), ONECARD_ERR_DATABASE, ONECARD_ERR_NOMEM.
+ */
+int oc_astore_lockout_state(struct oc_astore *s, const char *subject, int64_t *locked_until,
+			    int64_t *failures) OC_ASTORE_WARN_UNUSED;
+
+/*
+ * Counts one failure for subject in one statement (instances failing at
+ * once each count) and sets the lock as above. *failures and
+ * *locked_until (may be NULL; 0 when not locked) get the new state.
+ * The statement is its own transaction (BEGIN ... COMMIT): as for a
+ * login, ONECARD_ERR_DATABASE after the COMMIT was sent means the failure
+ * may or may not be counted (never counted twice).
+ * Success: ONECARD_OK. Failure (outputs 0): ONECARD_ERR_INVALID_ARG,
+ * ONECARD_ERR_DATABASE, ONECARD_ERR_NOMEM.
+ */
+int oc_astore_lockout_fail(struct oc_astore *s, const char *subject, int64_t *failures,
+			   int64_t *locked_until) OC_ASTORE_WARN_UNUSED;
+
+/* Clears subject's count and lock (a successful login): one DELETE, safe
+ * to repeat; clearing an unknown subject is no error. ONECARD_OK; the
+ * failures of oc_astore_lockout_fail. */
+int oc_astore_lockout_clear(struct oc_astore *s, const char *subject) OC_ASTORE_WARN_UNUSED;
 
 #endif /* ONECARD_AUTHD_STORE_H */

@@ -324,8 +324,70 @@ static int session_ok(const struct oc_astore_session *ss)
 	return r;
 }
 
-/* The fields of the login row. */
-static int login_fields_ok(const struct oc_astore_login *l)
+/* The login's method: NULL or "card", or "pwd-otp". *pwd is 1 for a
+ * password login. */
+static int method_ok(const char *method, int *pwd)
+{
+	*pwd = 0;
+	if (method == NULL || strcmp(method, OC_ASTORE_METHOD_CARD) == 0) {
+		return ONECARD_OK;
+	}
+	if (strcmp(method, OC_ASTORE_METHOD_PWD_OTP) == 0) {
+		*pwd = 1;
+		return ONECARD_OK;
+	}
+	return refuse(ONECARD_ERR_INVALID_ARG, "the method", "is not card or pwd-otp");
+}
+
+/* What a password login may not have: a nonce, a card, a certificate. */
+static int pwd_login_ok(const struct oc_astore_login *l)
+{
+	if (l->nonce_hex != NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the nonce",
+			      "is given for a password login");
+	}
+	if (l->card_id != NULL) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the card id",
+			      "is given for a password login");
+	}
+	if (l->certs_json != NULL && strcmp(l->certs_json, "[]") != 0) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the certificates' JSON",
+			      "is other than [] for a password login");
+	}
+	return ONECARD_OK;
+}
+
+/* The acr a login's session and token carry: pwd-otp exactly for a
+ * password login, and the token's the session's. Checked after the
+ * fields, which are then set and in their forms. */
+static int method_acr_ok(const struct oc_astore_login *l, const struct oc_astore_token *t, int pwd)
+{
+	const struct oc_astore_session *ss = l->session;
+
+	if (ss != NULL && (strcmp(ss->acr, OC_ASTORE_METHOD_PWD_OTP) == 0) != pwd) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the session's acr",
+			      pwd ? "is not pwd-otp for a password login"
+				  : "is pwd-otp for a card login");
+	}
+	if (ss != NULL && pwd && strcmp(ss->certs_json, "[]") != 0) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the session's certificates' JSON",
+			      "is other than [] for a password login");
+	}
+	if (t != NULL && (strcmp(t->acr, OC_ASTORE_METHOD_PWD_OTP) == 0) != pwd) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the token's acr",
+			      pwd ? "is not pwd-otp for a password login"
+				  : "is pwd-otp for a card login");
+	}
+	if (t != NULL && ss != NULL && strcmp(t->acr, ss->acr) != 0) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the token's acr",
+			      "is not the session's acr");
+	}
+	return ONECARD_OK;
+}
+
+/* The fields of the login row. A card's success names its card; a
+ * password login's never does (pwd_login_ok). */
+static int login_fields_ok(const struct oc_astore_login *l, int pwd)
 {
 	enum need who = l->outcome == OC_ASTORE_SUCCESS ? REQUIRED : OPTIONAL;
 	int r;
@@ -350,7 +412,7 @@ static int login_fields_ok(const struct oc_astore_login *l)
 		r = text_ok(l->enterprise_uscc, OC_ASTORE_USCC_MAX, who, "the enterprise USCC");
 	}
 	if (r == ONECARD_OK) {
-		r = text_ok(l->card_id, OC_ASTORE_CARD_ID_MAX, who, "the card id");
+		r = text_ok(l->card_id, OC_ASTORE_CARD_ID_MAX, pwd ? OPTIONAL : who, "the card id");
 	}
 	if (r == ONECARD_OK && l->certs_json != NULL) {
 		r = json_ok(l->certs_json, OC_ASTORE_CERTS_JSON_MAX, "the certificates' JSON");
@@ -360,24 +422,33 @@ static int login_fields_ok(const struct oc_astore_login *l)
 
 int oc_astore_check_login(const struct oc_astore_login *l, const struct oc_astore_token *t)
 {
-	int r;
+	int r, pwd = 0;
 
 	if (l == NULL) {
 		return refuse(ONECARD_ERR_INVALID_ARG, "the login", "is missing");
 	}
-	r = outcome_ok(l->outcome, l->reason, t != NULL);
+	r = method_ok(l->method, &pwd);
+	if (r == ONECARD_OK) {
+		r = outcome_ok(l->outcome, l->reason, t != NULL);
+	}
 	if (r == ONECARD_OK && l->session != NULL && l->outcome != OC_ASTORE_SUCCESS) {
 		r = refuse(ONECARD_ERR_INVALID_ARG, "the session",
 			   "is opened by other than a success");
 	}
+	if (r == ONECARD_OK && pwd) {
+		r = pwd_login_ok(l);
+	}
 	if (r == ONECARD_OK) {
-		r = login_fields_ok(l);
+		r = login_fields_ok(l, pwd);
 	}
 	if (r == ONECARD_OK && l->session != NULL) {
 		r = session_ok(l->session);
 	}
 	if (r == ONECARD_OK && t != NULL) {
 		r = token_ok(t, l);
+	}
+	if (r == ONECARD_OK) {
+		r = method_acr_ok(l, t, pwd);
 	}
 	return r;
 }
@@ -462,6 +533,18 @@ int oc_astore_check_grant(const struct oc_astore_grant *g, const struct oc_astor
 		r = refuse(ONECARD_ERR_INVALID_ARG, "the token's sid", "is not the grant's sid");
 	}
 	return r;
+}
+
+int oc_astore_check_subject(const char *subject)
+{
+	/* Of one fixed form: anything else, longer too, is INVALID_ARG. */
+	if (subject == NULL ||
+	    strnlen(subject, OC_ASTORE_LOCK_SUBJECT_LEN + 1) != OC_ASTORE_LOCK_SUBJECT_LEN ||
+	    !all_in(subject, HEX)) {
+		return refuse(ONECARD_ERR_INVALID_ARG, "the lockout subject",
+			      "is not 64 lowercase hex digits");
+	}
+	return ONECARD_OK;
 }
 
 int oc_astore_check_time(int64_t t, const char *field)

@@ -39,6 +39,8 @@ int oc_astore_check_session_key(const uint8_t *secret_hash, const char *sid);
 int oc_astore_check_session_end(const uint8_t *secret_hash, const char *sid, const char *reason,
 				const char *remote_addr);
 int oc_astore_check_grant(const struct oc_astore_grant *g, const struct oc_astore_token *t);
+/* A lockout subject: OC_ASTORE_LOCK_SUBJECT_LEN lowercase hex digits. */
+int oc_astore_check_subject(const char *subject);
 /* A Unix time from 1970 (exclusive) to OC_ASTORE_TIME_MAX. */
 int oc_astore_check_time(int64_t t, const char *field);
 

@@ -44,6 +44,8 @@
 #define SESSION_AMR_CHK	  "authd_sessions_amr_check"
 #define SESSION_CERTS_CHK "authd_sessions_certs_check"
 #define TOKEN_SID_SESSION "authd_tokens_sid_session"
+#define TOKEN_SESSION_ACR "authd_tokens_session_acr"
+#define TOKEN_LOGIN_ACR	  "authd_tokens_login_acr"
 /* "\\x" and two hex digits a byte, NUL: a bytea parameter in text form. */
 #define HASH_TEXT_SIZE (2u + 2u * OC_ASTORE_SESSION_HASH_LEN + 1u)
 
@@ -558,7 +560,7 @@ static int returned_id(struct call *c, const PGresult *res, char id[INT_TEXT_MAX
 static int insert_login(struct call *c, const struct oc_astore_login *l,
 			const struct oc_astore_token *t, char login_id[INT_TEXT_MAX])
 {
-	const char *values[12];
+	const char *values[13];
 	PGresult *res = NULL;
 	int r;
 
@@ -575,12 +577,13 @@ static int insert_login(struct call *c, const struct oc_astore_login *l,
 	values[9] = l->card_id;
 	values[10] = l->certs_json;
 	values[11] = t != NULL ? t->jti : NULL;
+	values[12] = l->method != NULL ? l->method : OC_ASTORE_METHOD_CARD;
 	r = exec(c,
 		 "INSERT INTO authd_logins (instance, remote_addr, audience, outcome, reason,"
-		 " detail, nonce, person_id, enterprise_uscc, card_id, certs, jti)"
+		 " detail, nonce, person_id, enterprise_uscc, card_id, certs, jti, method)"
 		 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-		 " COALESCE($11::jsonb, '[]'::jsonb), $12) RETURNING id",
-		 12, values, PGRES_TUPLES_OK, &res);
+		 " COALESCE($11::jsonb, '[]'::jsonb), $12, $13) RETURNING id",
+		 13, values, PGRES_TUPLES_OK, &res);
 	if (r != ONECARD_OK) {
 		if (failed_with(c, SQLSTATE_UNIQUE_VIOLATION, LOGIN_NONCE_KEY)) {
 			/* A nonce purged early, but used by a login on record. */
@@ -673,6 +676,12 @@ static int insert_token(struct call *c, const struct oc_astore_token *t, const c
 	if (r != ONECARD_OK && failed_with(c, SQLSTATE_FK_VIOLATION, TOKEN_SID_SESSION)) {
 		say(c, "the token's sid names no session of its sub");
 		r = ONECARD_ERR_INVALID_ARG;
+	} else if (r != ONECARD_OK &&
+		   (failed_with(c, SQLSTATE_CHECK_VIOLATION, TOKEN_SESSION_ACR) ||
+		    failed_with(c, SQLSTATE_CHECK_VIOLATION, TOKEN_LOGIN_ACR))) {
+		/* A password session's grant asking for a card token, say. */
+		say(c, "the token's acr is not its session's or its login's");
+		r = ONECARD_ERR_INVALID_ARG;
 	}
 	return r;
 }
@@ -709,11 +718,12 @@ static int op_login(struct call *c, const void *arg)
 #define SESSION_IDLE_AT "last_used_at + idle_timeout * interval '1 second'"
 /* A session's columns as the row reads them, then its state. Times are
  * whole Unix seconds (rounded down). */
-#define SESSION_COLUMNS                                                          \
-	"sid, person_id, enterprise_uscc, card_id, acr, amr::text, certs::text," \
-	" floor(extract(epoch FROM created_at))::bigint,"                        \
-	" floor(extract(epoch FROM expires_at))::bigint,"                        \
-	" floor(extract(epoch FROM " SESSION_IDLE_AT "))::bigint,"               \
+#define SESSION_COLUMNS                                                           \
+	"sid, person_id, enterprise_uscc, COALESCE(card_id, ''), acr, amr::text," \
+	" certs::text,"                                                           \
+	" floor(extract(epoch FROM created_at))::bigint,"                         \
+	" floor(extract(epoch FROM expires_at))::bigint,"                         \
+	" floor(extract(epoch FROM " SESSION_IDLE_AT "))::bigint,"                \
 	" COALESCE(floor(extract(epoch FROM ended_at))::bigint, 0)"
 /* Live by the database's clock: not ended, before both expiries. */
 #define SESSION_LIVE "ended_at IS NULL AND now() < expires_at AND now() < " SESSION_IDLE_AT
@@ -1059,6 +1069,124 @@ static int op_purge(struct call *c, const void *arg)
 	return r;
 }
 
+/* ---- password lockout ---------------------------------------------------- */
+
+/* 2^30 times the base is far over any maximum and still fits a bigint:
+ * the shift stops there, so that no count of failures overflows it. */
+#define LOCK_SHIFT_CAP 30
+_Static_assert(((int64_t)OC_ASTORE_LOCK_BASE_SECONDS << LOCK_SHIFT_CAP) >=
+		       OC_ASTORE_LOCK_MAX_SECONDS,
+	       "the capped shift still reaches the maximum lock");
+_Static_assert(OC_ASTORE_LOCK_FREE_FAILURES >= 1 && OC_ASTORE_LOCK_BASE_SECONDS >= 1 &&
+		       OC_ASTORE_LOCK_MAX_SECONDS >= OC_ASTORE_LOCK_BASE_SECONDS,
+	       "the lockout's constants");
+/* The lock set by the failure that makes the count n (SQL text), by the
+ * database's clock; NULL while n is under the free failures. Constants
+ * of astore.h, not input, so written into the text. */
+#define LOCK_UNTIL(n)                                                                                                     \
+	"CASE WHEN " n                                                                                                    \
+	" >= " STR(OC_ASTORE_LOCK_FREE_FAILURES) " THEN now() + LEAST(" STR(OC_ASTORE_LOCK_MAX_SECONDS) "::bigint, " STR( \
+		OC_ASTORE_LOCK_BASE_SECONDS) "::bigint * (1::bigint << LEAST(GREATEST(" n                                 \
+					     " - " STR(OC_ASTORE_LOCK_FREE_FAILURES) ", 0), " STR(                        \
+						     LOCK_SHIFT_CAP) ")))"                                                \
+								     " * interval '1 second' END"
+/* The count after one more failure of the row f, held under integer's
+ * maximum (a count that high locks for the maximum anyway). */
+#define LOCK_NEXT "(LEAST(f.failures, 2147483646) + 1)"
+/* A lock's end in whole Unix seconds, rounded up so that it never reads
+ * as over early; 0 for none. */
+#define LOCK_END "COALESCE(ceil(extract(epoch FROM locked_until))::bigint, 0)"
+/* One statement: a first failure inserts the row; a concurrent or later
+ * one (at any instance) waits for the row's lock and counts on from the
+ * committed count, so every failure counts. */
+#define LOCKOUT_FAIL_SQL                                                                \
+	"INSERT INTO authd_password_failures AS f (subject, failures, last_failure_at," \
+	" locked_until) VALUES ($1, 1, now(), " LOCK_UNTIL(                             \
+		"1") ") ON CONFLICT (subject)"                                          \
+		     " DO UPDATE SET failures = " LOCK_NEXT                             \
+		     ", last_failure_at = now(), locked_until = " LOCK_UNTIL(           \
+			     LOCK_NEXT) " RETURNING failures, " LOCK_END
+/* A lock already past reads as none. */
+#define LOCKOUT_STATE_SQL                                                        \
+	"SELECT failures, CASE WHEN locked_until > now() THEN " LOCK_END " ELSE" \
+	" 0 END FROM authd_password_failures WHERE subject = $1"
+#define LOCKOUT_CLEAR_SQL "DELETE FROM authd_password_failures WHERE subject = $1"
+
+struct lockout_args {
+	const char *subject;
+	int64_t *failures;     /* never NULL here */
+	int64_t *locked_until; /* never NULL here */
+};
+
+/* In its own transaction, as every write that must not be repeated
+ * once it may have been applied: lost before the COMMIT, it is run
+ * again; after, the call fails (the failure may be counted). */
+static int op_lockout_fail(struct call *c, const void *arg)
+{
+	const struct lockout_args *a = arg;
+	const char *values[1] = {a->subject};
+	PGresult *res = NULL;
+	int64_t n = 0, until = 0;
+	int r;
+
+	*a->failures = 0;
+	*a->locked_until = 0;
+	r = begin(c);
+	if (r == ONECARD_OK) {
+		r = exec(c, LOCKOUT_FAIL_SQL, 1, values, PGRES_TUPLES_OK, &res);
+	}
+	if (r == ONECARD_OK) {
+		r = result_int(c, res, 0, &n);
+	}
+	if (r == ONECARD_OK) {
+		r = result_int(c, res, 1, &until);
+	}
+	if (r == ONECARD_OK) {
+		r = commit(c);
+	}
+	if (r == ONECARD_OK) {
+		*a->failures = n;
+		*a->locked_until = until;
+	}
+	PQclear(res);
+	return r;
+}
+
+/* A read: safe to repeat. No row is no failure and no lock. */
+static int op_lockout_state(struct call *c, const void *arg)
+{
+	const struct lockout_args *a = arg;
+	const char *values[1] = {a->subject};
+	PGresult *res = NULL;
+	int64_t n = 0, until = 0;
+	int r;
+
+	*a->failures = 0;
+	*a->locked_until = 0;
+	r = exec(c, LOCKOUT_STATE_SQL, 1, values, PGRES_TUPLES_OK, &res);
+	if (r == ONECARD_OK && PQntuples(res) > 0) {
+		r = result_int(c, res, 0, &n);
+		if (r == ONECARD_OK) {
+			r = result_int(c, res, 1, &until);
+		}
+	}
+	if (r == ONECARD_OK) {
+		*a->failures = n;
+		*a->locked_until = until;
+	}
+	PQclear(res);
+	return r;
+}
+
+/* One idempotent DELETE: safe to repeat. */
+static int op_lockout_clear(struct call *c, const void *arg)
+{
+	const struct lockout_args *a = arg;
+	const char *values[1] = {a->subject};
+
+	return exec(c, LOCKOUT_CLEAR_SQL, 1, values, PGRES_COMMAND_OK, NULL);
+}
+
 /* ---- the public calls ---------------------------------------------------- */
 
 static int store_ok(const struct oc_astore *s)
@@ -1247,4 +1375,43 @@ int oc_astore_purge_sessions(struct oc_astore *s, int64_t before_unix, int64_t *
 		return r;
 	}
 	return with_connection(s, op_purge, &a);
+}
+
+/* The checks the three lockout calls share, outputs cleared first. */
+static int lockout_call(struct oc_astore *s, const char *subject, int64_t *failures,
+			int64_t *locked_until, op_fn op)
+{
+	int64_t ignored_failures = 0, ignored_until = 0;
+	const struct lockout_args a = {subject, failures != NULL ? failures : &ignored_failures,
+				       locked_until != NULL ? locked_until : &ignored_until};
+	int r;
+
+	oc_astore_diag_set("");
+	*a.failures = 0;
+	*a.locked_until = 0;
+	r = store_ok(s);
+	if (r == ONECARD_OK) {
+		r = oc_astore_check_subject(subject);
+	}
+	if (r != ONECARD_OK) {
+		return r;
+	}
+	return with_connection(s, op, &a);
+}
+
+int oc_astore_lockout_state(struct oc_astore *s, const char *subject, int64_t *locked_until,
+			    int64_t *failures)
+{
+	return lockout_call(s, subject, failures, locked_until, op_lockout_state);
+}
+
+int oc_astore_lockout_fail(struct oc_astore *s, const char *subject, int64_t *failures,
+			   int64_t *locked_until)
+{
+	return lockout_call(s, subject, failures, locked_until, op_lockout_fail);
+}
+
+int oc_astore_lockout_clear(struct oc_astore *s, const char *subject)
+{
+	return lockout_call(s, subject, NULL, NULL, op_lockout_clear);
 }

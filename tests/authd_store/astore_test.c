@@ -154,6 +154,31 @@ void at_sso_login(struct at_sso *x, int64_t idle, int64_t absolute)
 	at_sso_fix(x);
 }
 
+void at_pwd_fix(struct at_sso *x)
+{
+	at_sso_fix(x);
+	x->a.l.nonce_hex = NULL;
+}
+
+void at_pwd_login(struct at_sso *x, int64_t idle, int64_t absolute)
+{
+	at_sso_login(x, idle, absolute);
+	x->a.l.method = OC_ASTORE_METHOD_PWD_OTP;
+	x->a.l.nonce_expires_at = 0;
+	x->a.l.card_id = NULL;
+	x->a.l.certs_json = NULL;
+	x->a.t.acr = OC_ASTORE_METHOD_PWD_OTP;
+	x->s.acr = OC_ASTORE_METHOD_PWD_OTP;
+	x->s.amr_json = AT_PWD_AMR;
+	x->s.certs_json = "[]";
+	at_pwd_fix(x);
+}
+
+void at_subject(char out[AT_SUBJECT_SIZE])
+{
+	at_hex(out, (AT_SUBJECT_SIZE - 1) / 2);
+}
+
 int64_t at_now_ms(void)
 {
 	struct timespec ts;

@@ -71,6 +71,21 @@ void at_sso_login(struct at_sso *x, int64_t idle, int64_t absolute);
 /* Fixes the pointers of a copied struct at_sso to its own buffers. */
 void at_sso_fix(struct at_sso *x);
 
+#define AT_PWD_AMR "[\"pwd\", \"otp\"]"
+
+/* A successful password + TOTP login (method "pwd-otp") that opens a
+ * session: at_sso_login()'s, without nonce, card or certificates, acr
+ * "pwd-otp" for session and token, amr AT_PWD_AMR, certs "[]". */
+void at_pwd_login(struct at_sso *x, int64_t idle, int64_t absolute);
+
+/* Fixes the pointers of a copied password login (at_sso_fix(), the
+ * nonce left out). */
+void at_pwd_fix(struct at_sso *x);
+
+/* A random lockout subject: 64 lowercase hex digits and a NUL. */
+#define AT_SUBJECT_SIZE 65u
+void at_subject(char out[AT_SUBJECT_SIZE]);
+
 /* A random sid (AT_SID_SIZE - 1 characters of [A-Za-z0-9_-]). */
 void at_sid(char out[AT_SID_SIZE]);
 

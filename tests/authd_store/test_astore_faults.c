@@ -11,7 +11,10 @@
  *    nothing written;
  *  - the same for the SSO calls: a session's end lost at its event row is
  *    repeated and ends it once; a grant lost after its COMMIT is not
- *    repeated; a touch lost is repeated (it only touches again).
+ *    repeated; a touch lost is repeated (it only touches again);
+ *  - the lockout: a failure lost before its COMMIT is counted once after
+ *    the reset, one lost after it fails and is not counted twice; the
+ *    state and the clear are repeated.
  * Against the fixture's PostgreSQL ($ONECARD_PG).
  */
 #include <setjmp.h>
@@ -269,6 +272,63 @@ static void sso_calls_follow_the_rule(void **state)
 	arm(NONE, 0);
 }
 
+static long long lockout_count(const char *subject)
+{
+	return at_int(db,
+		      "SELECT COALESCE(sum(failures), 0)::bigint FROM authd_password_failures"
+		      " WHERE subject = $1",
+		      subject);
+}
+
+static void lockout_follows_the_rule(void **state)
+{
+	char subject[AT_SUBJECT_SIZE];
+	int64_t failures = -1, until = -1;
+
+	(void)state;
+	at_subject(subject);
+	/* Lost at BEGIN, then at the INSERT: run again, counted once each. */
+	assert_int_equal(oc_astore_ping(store), ONECARD_OK);
+	arm(BEFORE_BEGIN, 1);
+	assert_int_equal(oc_astore_lockout_fail(store, subject, &failures, &until), ONECARD_OK);
+	assert_int_equal(faults_left, 0);
+	assert_int_equal(commits_sent, 1);
+	assert_int_equal(failures, 1);
+	arm(BEFORE_INSERT, 1);
+	assert_int_equal(oc_astore_lockout_fail(store, subject, &failures, &until), ONECARD_OK);
+	assert_int_equal(faults_left, 0);
+	assert_int_equal(failures, 2);
+	assert_int_equal(lockout_count(subject), 2);
+	/* Its COMMIT's answer lost: unknown, not repeated, outputs 0. */
+	arm(AFTER_COMMIT, 1);
+	assert_int_equal(oc_astore_lockout_fail(store, subject, &failures, &until),
+			 ONECARD_ERR_DATABASE);
+	assert_non_null(strstr(oc_astore_diagnostic(), "outcome is unknown"));
+	assert_int_equal(commits_sent, 1);
+	assert_int_equal(failures, 0);
+	assert_int_equal(until, 0);
+	arm(NONE, 0);
+	assert_int_equal(lockout_count(subject), 3);
+	/* The state and the clear, lost once, are repeated. */
+	assert_int_equal(oc_astore_ping(store), ONECARD_OK);
+	arm(ALWAYS, 1);
+	assert_int_equal(oc_astore_lockout_state(store, subject, &until, &failures), ONECARD_OK);
+	assert_int_equal(faults_left, 0);
+	assert_int_equal(failures, 3);
+	arm(ALWAYS, 1);
+	assert_int_equal(oc_astore_lockout_clear(store, subject), ONECARD_OK);
+	assert_int_equal(faults_left, 0);
+	arm(NONE, 0);
+	assert_int_equal(lockout_count(subject), 0);
+	/* Lost every time: nothing counted. */
+	arm(ALWAYS, 100);
+	assert_int_equal(oc_astore_lockout_fail(store, subject, &failures, &until),
+			 ONECARD_ERR_DATABASE);
+	assert_int_equal(commits_sent, 0);
+	arm(NONE, 0);
+	assert_int_equal(lockout_count(subject), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +337,7 @@ int main(void)
 		cmocka_unit_test(lost_every_time_fails_after_one_reset),
 		cmocka_unit_test(reads_and_purge_are_repeated),
 		cmocka_unit_test(sso_calls_follow_the_rule),
+		cmocka_unit_test(lockout_follows_the_rule),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

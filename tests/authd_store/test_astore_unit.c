@@ -5,7 +5,8 @@
  * socket folder that does not exist, so a call that got as far as the
  * database would fail with ONECARD_ERR_DATABASE instead; the checks are
  * proven to come first. The same for the SSO calls: a session opened by
- * a login, looked up, ended; a grant and its token; the session purge.
+ * a login, looked up, ended; a grant and its token; the session purge;
+ * a password + TOTP login (its method's rules) and the lockout calls.
  * Also: oc_astore_new() connects to nothing, the diagnostic names fields
  * but never values, and it is per thread.
  */
@@ -606,6 +607,185 @@ static void session_row_clear(void **state)
 	oc_astore_session_row_clear(NULL);
 }
 
+/* ---- the password login and its lockout ---------------------------------- */
+
+/* A password + TOTP login: its method's rules, and a card login's, each
+ * refused before the database. */
+static void password_login_rules(void **state)
+{
+	struct at_sso base, x;
+	struct at_login card;
+
+	(void)state;
+	at_pwd_login(&base, 1800, 28800);
+	x = base;
+	at_pwd_fix(&x);
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_ERR_DATABASE);
+	/* Certificates "[]" rather than NULL; no session (nor sid). */
+	x.a.l.certs_json = "[]";
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_ERR_DATABASE);
+	x.a.l.session = NULL;
+	x.a.t.sid = NULL;
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_ERR_DATABASE);
+	/* Refused, with nothing known but the reason; then with the person. */
+	memset(&x.a.l, 0, sizeof(x.a.l));
+	x.a.l.method = OC_ASTORE_METHOD_PWD_OTP;
+	x.a.l.outcome = OC_ASTORE_REFUSED;
+	x.a.l.reason = "invalid_credentials";
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, NULL), ONECARD_ERR_DATABASE);
+	x.a.l.person_id = "p-0001";
+	x.a.l.audience = "city-a-info";
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, NULL), ONECARD_ERR_DATABASE);
+	/* The method "card", spelled out, is a card login. */
+	at_login_success(&card);
+	card.l.method = OC_ASTORE_METHOD_CARD;
+	assert_int_equal(oc_astore_record_login(store, &card.l, &card.t), ONECARD_ERR_DATABASE);
+
+#define EXPECT(field, value, words)                                                        \
+	do {                                                                               \
+		x = base;                                                                  \
+		at_pwd_fix(&x);                                                            \
+		field = (value);                                                           \
+		assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t),            \
+				 ONECARD_ERR_INVALID_ARG);                                 \
+		if (strstr(oc_astore_diagnostic(), (words)) == NULL) {                     \
+			fail_msg("%s: \"%s\", not \"%s\"", #field, oc_astore_diagnostic(), \
+				 (words));                                                 \
+		}                                                                          \
+	} while (0)
+
+	/* Methods there are not. */
+	EXPECT(x.a.l.method, "", "method");
+	EXPECT(x.a.l.method, "Card", "method");
+	EXPECT(x.a.l.method, "pwd", "method");
+	EXPECT(x.a.l.method, "pwd-otp ", "method");
+	/* A password login has no nonce, no card, no certificates. */
+	EXPECT(x.a.l.nonce_hex, x.a.nonce, "nonce is given for a password login");
+	EXPECT(x.a.l.card_id, "card-1", "card id is given for a password login");
+	EXPECT(x.a.l.certs_json, "[{\"sha256\": \"00ff\"}]", "certificates' JSON");
+	EXPECT(x.a.l.certs_json, "[ ]", "certificates' JSON");
+	EXPECT(x.s.certs_json, AT_SSO_CERTS, "session's certificates' JSON");
+	/* Its session and its token say pwd-otp. */
+	EXPECT(x.s.acr, "card", "session's acr is not pwd-otp");
+	EXPECT(x.a.t.acr, "card", "token's acr is not pwd-otp");
+	/* A success still names audience, person and enterprise. */
+	EXPECT(x.a.l.enterprise_uscc, NULL, "enterprise USCC is missing");
+	EXPECT(x.a.l.person_id, NULL, "person id is missing");
+	EXPECT(x.a.l.audience, NULL, "audience is missing");
+	/* Refused with a card or a nonce: still not a password login's. */
+	x = base;
+	at_pwd_fix(&x);
+	x.a.l.session = NULL;
+	x.a.l.outcome = OC_ASTORE_REFUSED;
+	x.a.l.reason = "invalid_credentials";
+	x.a.l.card_id = "card-1";
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, NULL), ONECARD_ERR_INVALID_ARG);
+	x.a.l.card_id = NULL;
+	x.a.l.nonce_hex = x.a.nonce;
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, NULL), ONECARD_ERR_INVALID_ARG);
+#undef EXPECT
+
+	/* A card login: its success names its card; it never says pwd-otp;
+	 * its token has its session's acr. */
+	at_sso_login(&base, 1800, 28800);
+	x = base;
+	at_sso_fix(&x);
+	x.a.l.card_id = NULL;
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "card id is missing"));
+	x = base;
+	at_sso_fix(&x);
+	x.a.l.method = OC_ASTORE_METHOD_CARD;
+	x.s.acr = OC_ASTORE_METHOD_PWD_OTP;
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "session's acr is pwd-otp"));
+	x = base;
+	at_sso_fix(&x);
+	x.a.t.acr = OC_ASTORE_METHOD_PWD_OTP;
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "token's acr is pwd-otp"));
+	x = base;
+	at_sso_fix(&x);
+	x.a.t.acr = "card-plus";
+	assert_int_equal(oc_astore_record_login(store, &x.a.l, &x.a.t), ONECARD_ERR_INVALID_ARG);
+	assert_non_null(strstr(oc_astore_diagnostic(), "not the session's acr"));
+	at_login_success(&card);
+	card.t.acr = OC_ASTORE_METHOD_PWD_OTP;
+	assert_int_equal(oc_astore_record_login(store, &card.l, &card.t), ONECARD_ERR_INVALID_ARG);
+	/* The method is checked before anything else, NULL store aside. */
+	x = base;
+	at_pwd_fix(&x);
+	x.a.l.method = "otp";
+	assert_int_equal(oc_astore_record_login(NULL, &x.a.l, &x.a.t), ONECARD_ERR_INVALID_ARG);
+}
+
+static void lockout_checks(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",   /* 63 */
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0", /* 65 */
+		"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+		"0123456789abcdeg0123456789abcdef0123456789abcdef0123456789abcdef",
+		"0123456789abcdef0123456789abcdef 123456789abcdef0123456789abcdef",
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n",
+		"alice",
+	};
+	char subject[AT_SUBJECT_SIZE], *longer;
+	int64_t until = 7, failures = 7;
+	size_t i;
+
+	(void)state;
+	at_subject(subject);
+	/* Valid: each reaches the (absent) database, outputs 0. */
+	assert_int_equal(oc_astore_lockout_state(store, subject, &until, &failures),
+			 ONECARD_ERR_DATABASE);
+	assert_int_equal(until, 0);
+	assert_int_equal(failures, 0);
+	until = failures = 7;
+	assert_int_equal(oc_astore_lockout_fail(store, subject, &failures, &until),
+			 ONECARD_ERR_DATABASE);
+	assert_int_equal(until, 0);
+	assert_int_equal(failures, 0);
+	assert_int_equal(oc_astore_lockout_fail(store, subject, NULL, NULL), ONECARD_ERR_DATABASE);
+	assert_int_equal(oc_astore_lockout_state(store, subject, NULL, NULL), ONECARD_ERR_DATABASE);
+	assert_int_equal(oc_astore_lockout_clear(store, subject), ONECARD_ERR_DATABASE);
+	/* Refused first, outputs cleared, the subject never in the
+	 * diagnostic. */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		until = failures = 7;
+		assert_int_equal(oc_astore_lockout_state(store, bad[i], &until, &failures),
+				 ONECARD_ERR_INVALID_ARG);
+		assert_int_equal(until, 0);
+		assert_int_equal(failures, 0);
+		until = failures = 7;
+		assert_int_equal(oc_astore_lockout_fail(store, bad[i], &failures, &until),
+				 ONECARD_ERR_INVALID_ARG);
+		assert_int_equal(until, 0);
+		assert_int_equal(failures, 0);
+		assert_int_equal(oc_astore_lockout_clear(store, bad[i]), ONECARD_ERR_INVALID_ARG);
+		assert_non_null(strstr(oc_astore_diagnostic(), "64 lowercase hex digits"));
+	}
+	assert_null(strstr(oc_astore_diagnostic(), "alice"));
+	longer = repeat('a', 4096);
+	assert_int_equal(oc_astore_lockout_fail(store, longer, &failures, &until),
+			 ONECARD_ERR_INVALID_ARG);
+	free(longer);
+	assert_int_equal(oc_astore_lockout_state(store, NULL, &until, &failures),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_lockout_fail(store, NULL, &failures, &until),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_lockout_clear(store, NULL), ONECARD_ERR_INVALID_ARG);
+	until = failures = 7;
+	assert_int_equal(oc_astore_lockout_state(NULL, subject, &until, &failures),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(until, 0);
+	assert_int_equal(failures, 0);
+	assert_int_equal(oc_astore_lockout_fail(NULL, subject, &failures, &until),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_int_equal(oc_astore_lockout_clear(NULL, subject), ONECARD_ERR_INVALID_ARG);
+}
+
 static void *fail_in_thread(void *arg)
 {
 	int *seen_empty = arg;
@@ -644,6 +824,8 @@ int main(void)
 		cmocka_unit_test(grant_rules),
 		cmocka_unit_test(purge_sessions_checks),
 		cmocka_unit_test(session_row_clear),
+		cmocka_unit_test(password_login_rules),
+		cmocka_unit_test(lockout_checks),
 		cmocka_unit_test(diagnostic_per_thread),
 	};
 

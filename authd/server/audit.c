@@ -49,13 +49,14 @@ int audit_login(struct authd *a, const struct audit_login *l)
 	row.card_id = opt(l->card);
 	row.certs_json = certs;
 	row.session = l->reason == AR_OK ? l->session : NULL;
+	row.method = l->method;
 	if (l->reason == AR_OK) {
 		tok.sid = l->session != NULL ? l->session->sid : NULL;
 		tok.jti = l->jti;
 		tok.sub = l->person;
 		tok.aud = l->audience;
 		tok.kid = l->kid;
-		tok.acr = "card";
+		tok.acr = l->acr != NULL ? l->acr : "card";
 		tok.iat = l->iat;
 		tok.exp = l->exp;
 	}

@@ -27,6 +27,9 @@ struct audit_login {
 	/* the session the login opens (its sid goes into the token row);
 	 * NULL for none */
 	const struct oc_astore_session *session;
+	/* "card" (also when NULL) or "pwd-otp"; the token's acr is the same */
+	const char *method;
+	const char *acr;
 };
 
 /* Records a login (and its token). With nonce_hex, the nonce is used in

@@ -14,6 +14,7 @@
 #include "dir_pool.h"
 #include "http.h"
 #include "keyring.h"
+#include "otp.h"
 #include "policy.h"
 #include "astore.h"
 #include "trust.h"
@@ -23,6 +24,9 @@ struct authd {
 	oc_policy *policy;
 	struct dir_pool *dirs;
 	struct oc_astore *store;
+	/* the password + TOTP login; both NULL when otp.key_file is unset */
+	oc_otp_key *otp_key;
+	oc_otp_store *otp_store;
 	pthread_mutex_t swap_lock; /* guards the two snapshot pointers */
 	struct authd_trust *trust;
 	struct oc_keyring *keys;

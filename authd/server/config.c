@@ -78,11 +78,12 @@ static const struct field fields[] = {
 	INT("token", "max_lifetime", token_max_lifetime, 30, AUTHD_TOKEN_LIFETIME_MAX),
 	INT("challenge", "lifetime", challenge_lifetime, 10, 120),
 	INT("challenge", "skew", challenge_skew, 0, 5),
+	PATH("otp", "key_file", otp_key_file, 0),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 static const char *const groups[] = {"listen", "trust", "directory", "database",
-				     "keys",   "token", "challenge"};
+				     "keys",   "token", "challenge", "otp"};
 
 struct reader {
 	const char *file;

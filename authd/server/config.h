@@ -67,6 +67,9 @@ struct authd_config {
 	int token_max_lifetime;
 	int challenge_lifetime;
 	int challenge_skew;
+	/* otp: the key that opens TOTP secrets (docs/otp.md); "" = no
+	 * password + TOTP login at this instance */
+	char otp_key_file[AUTHD_PATH_MAX];
 	/* introspection_clients = ( { id; secret_sha256; }, ... ) */
 	struct authd_client clients[AUTHD_CLIENTS_MAX];
 	size_t nclients;

@@ -314,10 +314,13 @@ static int openid_document(const struct authd_config *cfg, json_t **out)
 	}
 	if (r == ONECARD_OK) {
 		/* The levels authd issues tokens at. /v1/modules says which
-		 * levels each module admits; "pwd-otp" joins this list with its
-		 * login (DESIGN.md step 7). */
+		 * levels each module admits; "pwd-otp" only where the password
+		 * + TOTP login is configured (otp.key_file). */
 		acr = json_array();
 		r = acr != NULL ? append_string(acr, "card") : ONECARD_ERR_NOMEM;
+		if (r == ONECARD_OK && cfg->otp_key_file[0] != '\0') {
+			r = append_string(acr, "pwd-otp");
+		}
 	}
 	if (r == ONECARD_OK) {
 		r = set_new(doc, "acr_values_supported", acr);
@@ -328,6 +331,10 @@ static int openid_document(const struct authd_config *cfg, json_t **out)
 	}
 	if (r == ONECARD_OK) {
 		r = set_url(doc, "onecard_login_endpoint", cfg->origin, "/v1/login");
+	}
+	if (r == ONECARD_OK && cfg->otp_key_file[0] != '\0') {
+		r = set_url(doc, "onecard_password_login_endpoint", cfg->origin,
+			    "/v1/login/password");
 	}
 	if (r == ONECARD_OK) {
 		r = set_url(doc, "onecard_modules_endpoint", cfg->origin, "/v1/modules");

@@ -228,7 +228,7 @@ static enum authd_reason issue(struct grant *g)
 	memset(&in, 0, sizeof(in));
 	in.sub = g->s.row.person_id;
 	in.ent = g->s.row.enterprise_uscc;
-	in.card = g->s.row.card_id;
+	in.card = g->s.row.card_id[0] != '\0' ? g->s.row.card_id : NULL;
 	in.acr = g->s.row.acr;
 	in.amr = amr;
 	in.amr_len = n;

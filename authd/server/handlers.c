@@ -19,6 +19,7 @@
 #include "discovery.h"
 #include "grant.h"
 #include "login.h"
+#include "password_login.h"
 #include "session_routes.h"
 
 static int reply_reason(struct oc_http_response *resp, enum authd_reason why, const char *detail)
@@ -154,6 +155,7 @@ static int handle_healthz(void *app, const struct oc_http_request *req,
 const struct oc_http_route authd_routes[] = {
 	{"POST", "/v1/challenge", handle_challenge},
 	{"POST", "/v1/login", handle_login},
+	{"POST", "/v1/login/password", authd_handle_password_login},
 	{"POST", "/v1/token", authd_handle_token},
 	{"POST", "/v1/logout", authd_handle_logout},
 	{"POST", "/v1/revoke", authd_handle_revoke},

@@ -137,6 +137,21 @@ static int start(struct authd *a, const char *config_path)
 		authd_log("database settings: %s", onecard_strerror(r));
 		return EXIT_CONFIG;
 	}
+	if (a->cfg.otp_key_file[0] != '\0') {
+		const char *why = NULL;
+
+		r = oc_otp_key_load(a->cfg.otp_key_file, &a->otp_key, &why);
+		if (r != ONECARD_OK) {
+			authd_log("%s: cannot use as the TOTP key file: %s", a->cfg.otp_key_file,
+				  why != NULL ? why : onecard_strerror(r));
+			return EXIT_CONFIG;
+		}
+		r = oc_otp_store_new(a->cfg.pg_conninfo, a->cfg.pg_pool, &a->otp_store);
+		if (r != ONECARD_OK) {
+			authd_log("database settings (TOTP): %s", onecard_strerror(r));
+			return EXIT_CONFIG;
+		}
+	}
 	if (a->cfg.verify_time != 0) {
 		authd_log("trust.verify_time is set: certificates are checked at a fixed time "
 			  "(for tests only)");
@@ -192,7 +207,9 @@ static void run(struct authd *a, const sigset_t *sigs)
 		if (!migrated) {
 			/* authd starts while PostgreSQL is down; the schema
 			 * comes as soon as it answers. */
-			migrated = oc_astore_migrate(a->store) == ONECARD_OK;
+			migrated = oc_astore_migrate(a->store) == ONECARD_OK &&
+				   (a->otp_store == NULL ||
+				    oc_otp_store_migrate(a->otp_store) == ONECARD_OK);
 		}
 		t = authd_get_trust(a);
 		if (sig == SIGHUP ||
@@ -241,6 +258,8 @@ static void finish(struct authd *a)
 {
 	oc_http_server_free(a->http);
 	oc_astore_free(a->store);
+	oc_otp_store_free(a->otp_store);
+	oc_otp_key_free(a->otp_key);
 	dir_pool_free(a->dirs);
 	authd_trust_unref(a->trust);
 	oc_keyring_unref(a->keys);
@@ -294,6 +313,10 @@ int main(int argc, char **argv)
 		if (oc_astore_migrate(a.store) != ONECARD_OK) {
 			authd_log("database not reachable yet (%s); will retry",
 				  oc_astore_diagnostic());
+		} else if (a.otp_store != NULL && oc_otp_store_migrate(a.otp_store) != ONECARD_OK) {
+			authd_log("database: the TOTP tables could not be migrated yet (%s); "
+				  "will retry",
+				  oc_otp_store_diagnostic());
 		}
 		rc = serve(&a);
 		if (rc == 0) {

@@ -115,7 +115,9 @@ int authd_mint(struct authd *a, struct oc_keyring *keys, const struct mint_in *i
 	int r = ONECARD_ERR_NOMEM;
 
 	memset(out, 0, sizeof(*out));
-	if (in->ncerts == 0 || in->ncerts > AUTHD_MINT_CERTS_MAX || in->amr_len == 0) {
+	/* A card login proves certificates; a password + TOTP login none. */
+	if (in->ncerts > AUTHD_MINT_CERTS_MAX || in->amr_len == 0 ||
+	    (in->ncerts == 0) != (in->card == NULL)) {
 		return ONECARD_ERR_INVALID_ARG;
 	}
 	sort_certs(in->certs, in->ncerts, sorted);
@@ -133,11 +135,18 @@ int authd_mint(struct authd *a, struct oc_keyring *keys, const struct mint_in *i
 	    json_array_size(amr) != in->amr_len) {
 		goto out;
 	}
-	claims = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:O,s:s,s:{s:o}}", "iss", a->cfg.issuer, "sub",
-			   in->sub, "ent", in->ent, "card", in->card, "agencies", agencies, "acr",
-			   in->acr, "amr", amr, "aud", in->module->id, "cnf", "x5t#S256",
-			   thumbprint(in->certs[0]));
+	claims = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s}", "iss", a->cfg.issuer, "sub", in->sub, "ent",
+			   in->ent, "acr", in->acr, "amr", amr, "aud", in->module->id);
 	if (claims == NULL) {
+		goto out;
+	}
+	/* card, agencies and cnf only where certificates proved them: no
+	 * agency ever comes from a password login (issue 6). */
+	if (in->ncerts > 0 &&
+	    (json_object_set_new(claims, "card", json_string(in->card)) != 0 ||
+	     json_object_set(claims, "agencies", agencies) != 0 ||
+	     json_object_set_new(claims, "cnf",
+				 json_pack("{s:o}", "x5t#S256", thumbprint(in->certs[0]))) != 0)) {
 		goto out;
 	}
 	if (in->sid != NULL && json_object_set_new(claims, "sid", json_string(in->sid)) != 0) {

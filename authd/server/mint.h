@@ -16,12 +16,13 @@
 
 /* Who the token is about and what the login proved. Borrowed. */
 struct mint_in {
-	const char *sub, *ent, *card;
-	const char *acr;		       /* "card" */
+	const char *sub, *ent;
+	const char *card;		       /* NULL exactly when ncerts is 0 (pwd-otp) */
+	const char *acr;		       /* "card" or "pwd-otp" */
 	const char *const *amr;		       /* e.g. {"sc", "pin"} */
 	size_t amr_len;			       /* 1..4 */
 	const struct authd_cert *const *certs; /* proven certificates; certs[0] is cnf */
-	size_t ncerts;			       /* 1..AUTHD_MINT_CERTS_MAX */
+	size_t ncerts;			       /* 0 (pwd-otp)..AUTHD_MINT_CERTS_MAX */
 	const oc_module *module;	       /* the audience */
 	const char *sid;		       /* the session; NULL for none */
 };

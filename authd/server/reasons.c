@@ -44,6 +44,9 @@ static const struct reason_row rows[AR_COUNT_] = {
 			      "the session or subject token is not valid (any more)"},
 	[AR_INVALID_CLIENT] = {"invalid_client", 401, "the caller is not a known client"},
 	[AR_INVALID_TOKEN] = {"invalid_token", 401, "no valid access token for this module"},
+	[AR_INVALID_CREDENTIALS] = {"invalid_credentials", 401,
+				    "wrong user name, password or code (a code works only once)"},
+	[AR_LOCKED] = {"locked", 429, "too many failed attempts: try again later"},
 };
 
 static const struct reason_row *row(enum authd_reason r)

@@ -37,6 +37,9 @@ enum authd_reason {
 	AR_INVALID_GRANT,
 	AR_INVALID_CLIENT,
 	AR_INVALID_TOKEN,
+	/* the password + TOTP login (issue 6) */
+	AR_INVALID_CREDENTIALS,
+	AR_LOCKED,
 	AR_COUNT_
 };
 

@@ -147,6 +147,50 @@ out:
 	return why;
 }
 
+/* A password + TOTP session proved no certificate: only its person and
+ * enterprise are checked again. */
+static enum authd_reason recheck_person(struct authd *a, struct session *s, const char *remote_addr,
+					char detail[AUTHD_DETAIL_MAX])
+{
+	struct oc_dir_pw_owner who;
+	struct oc_dir *dir;
+	int r;
+
+	dir = dir_pool_get(a->dirs);
+	r = oc_dir_find_person(dir, s->row.person_id, &who);
+	if (r == ONECARD_ERR_DIRECTORY) {
+		authd_log("directory: %s", oc_dir_diagnostic(dir));
+	}
+	dir_pool_put(a->dirs, dir);
+	switch (r) {
+	case ONECARD_OK:
+		break;
+	case ONECARD_ERR_DIRECTORY:
+		(void)snprintf(detail, AUTHD_DETAIL_MAX, "the directory did not answer");
+		return AR_DIRECTORY_UNAVAILABLE;
+	case ONECARD_ERR_NOT_FOUND:
+		return end_for(a, s, AR_PERSON_SUSPENDED, remote_addr, detail,
+			       "the person is no longer in the directory");
+	default:
+		(void)snprintf(detail, AUTHD_DETAIL_MAX, "directory lookup: %s",
+			       onecard_err_code(r));
+		return AR_INTERNAL;
+	}
+	if (strcmp(who.enterprise.uscc, s->row.enterprise_uscc) != 0) {
+		return end_for(a, s, AR_PERSON_SUSPENDED, remote_addr, detail,
+			       "the directory now records the person under another enterprise");
+	}
+	if (who.person.status != OC_DIR_STATUS_ACTIVE) {
+		return end_for(a, s, AR_PERSON_SUSPENDED, remote_addr, detail,
+			       "the person is suspended");
+	}
+	if (who.enterprise.status != OC_DIR_STATUS_ACTIVE) {
+		return end_for(a, s, AR_ENTERPRISE_SUSPENDED, remote_addr, detail,
+			       "the enterprise is suspended");
+	}
+	return AR_OK;
+}
+
 enum authd_reason authd_session_recheck(struct authd *a, struct authd_trust *t, struct session *s,
 					const char *remote_addr, char detail[AUTHD_DETAIL_MAX])
 {
@@ -160,6 +204,9 @@ enum authd_reason authd_session_recheck(struct authd *a, struct authd_trust *t, 
 	int r;
 
 	detail[0] = '\0';
+	if (strcmp(s->row.acr, "pwd-otp") == 0) {
+		return recheck_person(a, s, remote_addr, detail);
+	}
 	certs = s->row.certs_json != NULL ? json_loadb(s->row.certs_json, strlen(s->row.certs_json),
 						       JSON_REJECT_DUPLICATES, NULL)
 					  : NULL;

@@ -112,7 +112,7 @@ check_openid() {
   expect_grep "$name: issuer is the configured issuer" "^\\{\"issuer\":\"$issuer\"," "$WORK/$name-oidc.body"
   expect_grep "$name: jwks_uri is under the configured origin" "\"jwks_uri\":\"$origin/\\.well-known/jwks\\.json\"" "$WORK/$name-oidc.body"
   expect_no_grep "$name: no endpoint that does not exist" '"(authorization|userinfo)_endpoint"' "$WORK/$name-oidc.body"
-  expect_no_grep "$name: no grant or level authd does not issue" 'pwd-otp|authorization_code|implicit' "$WORK/$name-oidc.body"
+  expect_no_grep "$name: no grant authd does not issue" 'authorization_code|implicit' "$WORK/$name-oidc.body"
   cat >"$WORK/$name-oidc.want" <<EOF
 {"issuer":"$issuer",
 "jwks_uri":"$origin/.well-known/jwks.json",
@@ -125,9 +125,10 @@ check_openid() {
 "response_types_supported":[],
 "grant_types_supported":["refresh_token","urn:ietf:params:oauth:grant-type:token-exchange"],
 "onecard_logout_endpoint":"$origin/v1/logout",
-"acr_values_supported":["card"],
+"acr_values_supported":["card","pwd-otp"],
 "onecard_challenge_endpoint":"$origin/v1/challenge",
 "onecard_login_endpoint":"$origin/v1/login",
+"onecard_password_login_endpoint":"$origin/v1/login/password",
 "onecard_modules_endpoint":"$origin/v1/modules"}
 EOF
   members_lines <"$WORK/$name-oidc.body" >"$WORK/$name-oidc.lines"

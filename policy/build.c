@@ -12,6 +12,7 @@
  *                token_lifetime (optional); }
  *   session  = { idle_timeout; absolute_timeout; }  (optional, as are
  *                both of its members)
+ *   totp     = { algorithm; digits; }  (optional, as are both members)
  *
  * The first broken rule stops the load with "FILE:LINE: message". Every
  * string is copied into the policy's arena; the tree may be freed after.
@@ -33,7 +34,9 @@ struct ctx {
 };
 
 /* Member names each kind of group may hold, NULL-terminated. */
-static const char *const root_members[] = {"agencies", "profiles", "modules", "session", NULL};
+static const char *const root_members[] = {"agencies", "profiles", "modules",
+					   "session",  "totp",	   NULL};
+static const char *const totp_members[] = {"algorithm", "digits", NULL};
 static const char *const session_members[] = {"idle_timeout", "absolute_timeout", NULL};
 static const char *const agency_members[] = {"id", "name", "policy_oid", NULL};
 static const char *const profile_members[] = {
@@ -657,6 +660,49 @@ static int build_session(const struct ctx *c, const struct pc_node *root)
 	return r;
 }
 
+/* The optional totp group: the TOTP secrets enrolment makes. */
+static int build_totp(const struct ctx *c, const struct pc_node *root)
+{
+	static const int digits_default = 6;
+	const struct pc_node *g = find(root, "totp");
+	const struct pc_node *alg = NULL;
+	struct pc_node none;
+	int r;
+
+	c->pol->totp.algorithm = OC_TOTP_SHA1;
+	if (g == NULL) {
+		memset(&none, 0, sizeof(none));
+		none.kind = PC_GROUP;
+		g = &none;
+	} else if (g->kind != PC_GROUP) {
+		return fail(c, g->line, "totp must be a group { ... }, not %s",
+			    pc_kind_name(g->kind));
+	}
+	r = check_members(c, g, totp_members, "totp");
+	if (r != 0) {
+		return r;
+	}
+	alg = find(g, "algorithm");
+	if (alg != NULL) {
+		if (alg->kind != PC_STRING) {
+			return fail(c, alg->line, "algorithm must be a string, not %s",
+				    pc_kind_name(alg->kind));
+		}
+		if (strcmp(alg->sval, "sha1") == 0) {
+			c->pol->totp.algorithm = OC_TOTP_SHA1;
+		} else if (strcmp(alg->sval, "sha256") == 0) {
+			c->pol->totp.algorithm = OC_TOTP_SHA256;
+		} else {
+			return fail(c, alg->line, "totp algorithm must be \"sha1\" or \"sha256\"");
+		}
+	}
+	r = member_int(c, g, "digits", "totp", 6, 8, &digits_default, &c->pol->totp.digits);
+	if (r == 0 && c->pol->totp.digits == 7) {
+		return fail(c, find(g, "digits")->line, "totp digits must be 6 or 8");
+	}
+	return r;
+}
+
 /* Checks the list called name at the top and allocates its entries. */
 static int top_list(const struct ctx *c, const struct pc_node *root, const char *name, size_t max,
 		    const char *entry, size_t entry_size, const struct pc_node **list, void **items)
@@ -736,6 +782,9 @@ int pol_build(const struct pc_node *root, const char *file, oc_policy *pol, char
 		pol->modules_len = i + 1;
 	}
 	r = build_session(c, root);
+	if (r == 0) {
+		r = build_totp(c, root);
+	}
 out:
 	return r;
 }

@@ -285,6 +285,11 @@ const oc_session_policy *oc_policy_session(const oc_policy *policy)
 	return policy != NULL ? &policy->session : NULL;
 }
 
+const oc_totp_policy *oc_policy_totp(const oc_policy *policy)
+{
+	return policy != NULL ? &policy->totp : NULL;
+}
+
 const oc_module *oc_policy_module_at(const oc_policy *policy, size_t i)
 {
 	if (policy == NULL || i >= policy->modules_len) {

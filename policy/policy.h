@@ -85,6 +85,17 @@ typedef struct oc_session_policy {
 	int absolute_timeout; /* 300..604800, default 28800 */
 } oc_session_policy;
 
+/* The TOTP secrets enrolled for the password + TOTP level (docs/otp.md):
+ * RFC 6238 with 30-second steps. */
+enum oc_totp_alg {
+	OC_TOTP_SHA1 = 1,   /* "sha1": what every authenticator app supports */
+	OC_TOTP_SHA256 = 2, /* "sha256" */
+};
+typedef struct oc_totp_policy {
+	enum oc_totp_alg algorithm; /* default OC_TOTP_SHA1 */
+	int digits;		    /* 6 or 8, default 6 */
+} oc_totp_policy;
+
 typedef struct oc_policy oc_policy;
 
 /* Loads and checks a policy file. Returns 0 and *out, or
@@ -101,6 +112,8 @@ const oc_profile *oc_policy_profile(const oc_policy *policy, const char *id);
 const oc_module *oc_policy_module(const oc_policy *policy, const char *id);
 /* The session timeouts (the defaults when the file has no session group). */
 const oc_session_policy *oc_policy_session(const oc_policy *policy);
+/* The TOTP settings (the defaults when the file has no totp group). */
+const oc_totp_policy *oc_policy_totp(const oc_policy *policy);
 
 size_t oc_policy_agency_count(const oc_policy *policy);
 size_t oc_policy_profile_count(const oc_policy *policy);

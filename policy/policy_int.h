@@ -48,6 +48,7 @@ struct oc_policy {
 	oc_module *modules;
 	size_t modules_len;
 	oc_session_policy session;
+	oc_totp_policy totp;
 };
 
 /* A name as written in a policy file and the bit it stands for. */

@@ -78,6 +78,7 @@ enum cli_opt {
 	CLI_OPT_DIGITS,
 	CLI_OPT_NO_QR,
 	CLI_OPT_INVERT,
+	CLI_OPT_POLICY,
 	CLI_OPT_HELP,
 };
 

@@ -1,10 +1,10 @@
 /*
- * onecard-otp enroll --person ID [--algorithm sha1|sha256] [--digits 6|8]
- * [--no-qr] [--invert]: checks that the person is active in the
- * directory, makes a new secret, stores it sealed (replacing an earlier
- * one), and prints the otpauth:// URI and its QR code for the person's
- * authenticator app. Secrets reach standard output through write(2)
- * only, from buffers wiped afterwards.
+ * onecard-otp enroll --person ID [--policy FILE | --algorithm sha1|sha256
+ * --digits 6|8] [--no-qr] [--invert]: the policy's totp group (or the
+ * flags; sha1 and 6 digits without either) says what to make. Checks that the person is active in
+ * the directory, makes a new secret, stores it sealed (replacing an earlier one), and prints the
+ * otpauth:// URI and its QR code for the person's authenticator app. Secrets reach standard output
+ * through write(2) only, from buffers wiped afterwards.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 #include <onecard/error.h>
 
 #include "cli.h"
+#include "policy.h"
 
 #define CMD "enroll"
 
@@ -31,6 +32,7 @@ int cmd_enroll(int argc, char *argv[])
 		{"bind-pw-file", required_argument, NULL, CLI_OPT_BIND_PW_FILE},
 		{"no-qr", no_argument, NULL, CLI_OPT_NO_QR},
 		{"invert", no_argument, NULL, CLI_OPT_INVERT},
+		{"policy", required_argument, NULL, CLI_OPT_POLICY},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_opts o;
@@ -43,7 +45,10 @@ int cmd_enroll(int argc, char *argv[])
 	oc_otp_store *st = NULL;
 	char *qr = NULL;
 	size_t uri_len = 0, qr_len = 0;
-	int c, r, rc = CLI_EXIT_OTHER, no_qr = 0, invert = 0, replaced = 0;
+	const char *policy_path = NULL;
+	char perr[OC_POLICY_ERR_MAX];
+	oc_policy *policy = NULL;
+	int c, r, rc = CLI_EXIT_OTHER, no_qr = 0, invert = 0, replaced = 0, flags = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&secret, 0, sizeof(secret));
@@ -53,8 +58,13 @@ int cmd_enroll(int argc, char *argv[])
 		switch (c) {
 		case CLI_OPT_ALGORITHM:
 			alg_arg = optarg;
+			flags = 1;
+			break;
+		case CLI_OPT_POLICY:
+			policy_path = optarg;
 			break;
 		case CLI_OPT_DIGITS:
+			flags = 1;
 			if (strcmp(optarg, "6") == 0) {
 				digits = 6;
 			} else if (strcmp(optarg, "8") == 0) {
@@ -80,6 +90,21 @@ int cmd_enroll(int argc, char *argv[])
 	if (optind != argc) {
 		cli_error("%s: unexpected argument; try '" CLI_PROG " --help'", CMD);
 		return CLI_EXIT_USAGE;
+	}
+	if (policy_path != NULL && flags) {
+		cli_error("%s: --policy decides the algorithm and digits: give no --algorithm "
+			  "or --digits with it",
+			  CMD);
+		return CLI_EXIT_USAGE;
+	}
+	if (policy_path != NULL) {
+		if (oc_policy_load(policy_path, &policy, perr) != ONECARD_OK) {
+			cli_error("%s: %s", CMD, perr);
+			return CLI_EXIT_USAGE;
+		}
+		alg_arg = oc_policy_totp(policy)->algorithm == OC_TOTP_SHA256 ? "sha256" : "sha1";
+		digits = (unsigned)oc_policy_totp(policy)->digits;
+		oc_policy_free(policy);
 	}
 	if (oc_otp_alg_parse(alg_arg, &alg) != ONECARD_OK) {
 		cli_error("%s: --algorithm: sha1 or sha256", CMD);

@@ -392,6 +392,45 @@ static void test_session(void **state)
 	assert_null(oc_policy_session(NULL));
 }
 
+/* The optional totp group: defaults, values, each refusal (tail: line 11). */
+static void test_totp(void **state)
+{
+	static const struct {
+		const char *tail;
+		const char *word;
+	} bad[] = {
+		{"totp = { algorithm = \"md5\"; };\n", "must be \"sha1\" or \"sha256\""},
+		{"totp = { algorithm = 1; };\n", "algorithm must be a string"},
+		{"totp = { digits = 7; };\n", "digits must be 6 or 8"},
+		{"totp = { digits = 10; };\n", "out of range 6..8"},
+		{"totp = { period = 60; };\n", "unknown setting 'period' in totp"},
+		{"totp = [ \"sha1\" ];\n", "totp must be a group"},
+	};
+	char text[TEST_TEXT_MAX];
+	char name[32];
+	oc_policy *p = NULL;
+	size_t i;
+
+	(void)state;
+	template_text(text, sizeof(text), NULL, NULL, NULL, NULL, NULL);
+	p = load_ok("totp-default.conf", text);
+	assert_int_equal(oc_policy_totp(p)->algorithm, OC_TOTP_SHA1);
+	assert_int_equal(oc_policy_totp(p)->digits, 6);
+	oc_policy_free(p);
+	template_text(text, sizeof(text), NULL, NULL, NULL, NULL,
+		      "totp = { algorithm = \"sha256\"; digits = 8; };\n");
+	p = load_ok("totp-set.conf", text);
+	assert_int_equal(oc_policy_totp(p)->algorithm, OC_TOTP_SHA256);
+	assert_int_equal(oc_policy_totp(p)->digits, 8);
+	oc_policy_free(p);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		template_text(text, sizeof(text), NULL, NULL, NULL, NULL, bad[i].tail);
+		(void)snprintf(name, sizeof(name), "totp-bad-%zu.conf", i);
+		expect_error(name, text, 11, bad[i].word);
+	}
+	assert_null(oc_policy_totp(NULL));
+}
+
 static void test_free_null(void **state)
 {
 	(void)state;
@@ -979,13 +1018,21 @@ static void test_oid_parser(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_shipped_file),	     cmocka_unit_test(test_accessors),
-		cmocka_unit_test(test_pwd_otp_implies_card), cmocka_unit_test(test_free_null),
-		cmocka_unit_test(test_key_type_names),	     cmocka_unit_test(test_invalid_args),
-		cmocka_unit_test(test_defaults_and_syntax),  cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_too_many_settings),    cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_fifo_and_size),	     cmocka_unit_test(test_nul_byte),
-		cmocka_unit_test(test_oid_parser),	     cmocka_unit_test(test_session),
+		cmocka_unit_test(test_shipped_file),
+		cmocka_unit_test(test_accessors),
+		cmocka_unit_test(test_pwd_otp_implies_card),
+		cmocka_unit_test(test_free_null),
+		cmocka_unit_test(test_key_type_names),
+		cmocka_unit_test(test_invalid_args),
+		cmocka_unit_test(test_defaults_and_syntax),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_too_many_settings),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_fifo_and_size),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_oid_parser),
+		cmocka_unit_test(test_session),
+		cmocka_unit_test(test_totp),
 	};
 	enum { FIXED_TESTS = sizeof(fixed) / sizeof(fixed[0]) };
 	struct CMUnitTest tests[FIXED_TESTS + BAD_CASES];

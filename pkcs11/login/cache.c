@@ -534,6 +534,14 @@ static bool string_of(const json_t *o, const char *name, size_t max)
 	return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= max;
 }
 
+/* A string member of 0..max bytes: a card id, "" when no card took part. */
+static bool card_of(const json_t *o, const char *name, size_t max)
+{
+	const json_t *v = json_object_get(o, name);
+
+	return json_is_string(v) && json_string_length(v) <= max;
+}
+
 static bool time_of(const json_t *o, const char *name)
 {
 	const json_t *v = json_object_get(o, name);
@@ -569,7 +577,7 @@ static int validate_entry(const json_t *e, const char **why)
 	    !string_of(e, "access_token", OC_LOGIN_TOKEN_MAX) ||
 	    !string_of(e, "token_type", OC_LOGIN_FIELD_MAX) || !time_of(e, "issued_at") ||
 	    !time_of(e, "exp") || !string_of(e, "sub", OC_LOGIN_FIELD_MAX) ||
-	    !string_of(e, "ent", OC_LOGIN_FIELD_MAX) || !string_of(e, "card", OC_LOGIN_FIELD_MAX)) {
+	    !string_of(e, "ent", OC_LOGIN_FIELD_MAX) || !card_of(e, "card", OC_LOGIN_FIELD_MAX)) {
 		return ONECARD_ERR_BAD_FORMAT;
 	}
 	a = json_object_get(e, "agencies");
@@ -586,16 +594,36 @@ static int validate_entry(const json_t *e, const char **why)
 	return ONECARD_OK;
 }
 
-/* The session: exactly the members below, each of its type. */
+/* The session's card against its level: "" for a password login (no
+ * card took part), a card id for any other. */
+static bool session_card_ok(const json_t *o)
+{
+	const char *acr = json_string_value(json_object_get(o, "acr"));
+	const json_t *card = json_object_get(o, "card");
+
+	if (acr != NULL && strcmp(acr, OC_LOGIN_ACR_PWD_OTP) == 0) {
+		return json_is_string(card) && json_string_length(card) == 0;
+	}
+	return string_of(o, "card", OC_LOGIN_FIELD_MAX);
+}
+
+/* The session: exactly the members below, each of its type; "acr" may be
+ * missing (a cache written before it was recorded: a card login). */
 static int validate_session(const json_t *o, const char **why)
 {
 	static const char *const members[] = {"refresh_token", "issued_at", "exp", "idle_timeout",
 					      "last_used",     "sub",	    "ent", "card"};
 	const json_t *v;
-	size_t i;
+	size_t i, want = sizeof(members) / sizeof(members[0]);
 
 	*why = "the cache's session is not valid";
-	if (json_object_size(o) != sizeof(members) / sizeof(members[0])) {
+	if (json_object_get(o, "acr") != NULL) {
+		if (!string_of(o, "acr", OC_LOGIN_ACR_MAX)) {
+			return ONECARD_ERR_BAD_FORMAT;
+		}
+		want++;
+	}
+	if (json_object_size(o) != want) {
 		return ONECARD_ERR_BAD_FORMAT;
 	}
 	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
@@ -613,7 +641,7 @@ static int validate_session(const json_t *o, const char **why)
 	    !json_is_integer(v) || json_integer_value(v) < 1 ||
 	    json_integer_value(v) > OC_LOGIN_SESSION_LIFETIME_MAX ||
 	    !string_of(o, "sub", OC_LOGIN_FIELD_MAX) || !string_of(o, "ent", OC_LOGIN_FIELD_MAX) ||
-	    !string_of(o, "card", OC_LOGIN_FIELD_MAX)) {
+	    !session_card_ok(o)) {
 		return ONECARD_ERR_BAD_FORMAT;
 	}
 	*why = "";
@@ -748,6 +776,7 @@ static json_t *new_entry(const struct oc_login_token *tok, int64_t issued_at)
 static json_t *new_session(const struct oc_login_token *tok, int64_t issued_at)
 {
 	const struct oc_login_session *s = &tok->session;
+	const char *acr = tok->acr[0] != '\0' ? tok->acr : OC_LOGIN_ACR_CARD;
 	json_t *o;
 
 	if (s->credential[0] == '\0') {
@@ -755,6 +784,7 @@ static json_t *new_session(const struct oc_login_token *tok, int64_t issued_at)
 	}
 	o = json_object();
 	if (o == NULL || json_object_set_new(o, "refresh_token", json_string(s->credential)) != 0 ||
+	    json_object_set_new(o, "acr", json_string(acr)) != 0 ||
 	    json_object_set_new(o, "issued_at", json_integer((json_int_t)issued_at)) != 0 ||
 	    json_object_set_new(o, "exp", json_integer((json_int_t)(issued_at + s->expires_in))) !=
 		    0 ||
@@ -863,6 +893,10 @@ int oc_ccache_session_get(const json_t *root, struct oc_ccache_session *out)
 		return ONECARD_ERR_NOT_FOUND;
 	}
 	out->credential = json_string_value(json_object_get(s, "refresh_token"));
+	out->acr = json_string_value(json_object_get(s, "acr"));
+	if (out->acr == NULL) {
+		out->acr = OC_LOGIN_ACR_CARD;
+	}
 	out->issued_at = integer_of(s, "issued_at");
 	out->exp = integer_of(s, "exp");
 	out->idle_timeout = integer_of(s, "idle_timeout");

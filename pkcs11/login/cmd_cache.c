@@ -1,7 +1,8 @@
 /*
  * onecard-login --show: the credential cache listed like klist (never a
- * token, never the session credential); and the cache folder found and
- * opened for every action.
+ * token, never the session credential); the cache folder found and
+ * opened for every action; and the cache read before a login and written
+ * after it, for both kinds of login.
  */
 #include <errno.h>
 #include <string.h>
@@ -40,6 +41,60 @@ int prog_cache_dir(struct oc_ccache_loc *loc, bool create, int *dirfd, bool *abs
 	}
 	if (r != ONECARD_OK) {
 		prog_error("credential cache refused: %s (%s)", why, loc->dir);
+		return OC_LOGIN_EXIT_CACHE;
+	}
+	return OC_LOGIN_EXIT_OK;
+}
+
+int prog_cache_open(struct oc_ccache_loc *loc, int *dirfd, json_t **cache)
+{
+	const char *why = "";
+	bool absent = false;
+	int r;
+
+	*cache = NULL;
+	r = prog_cache_dir(loc, true, dirfd, &absent);
+	if (r != OC_LOGIN_EXIT_OK) {
+		return r;
+	}
+	r = oc_ccache_read(*dirfd, loc->name, cache, &why);
+	if (r == ONECARD_ERR_NOT_FOUND) {
+		return OC_LOGIN_EXIT_OK;
+	}
+	if (r != ONECARD_OK) {
+		prog_error("credential cache refused: %s (%s); see '" PROG " --logout'", why,
+			   loc->path);
+		return OC_LOGIN_EXIT_CACHE;
+	}
+	return OC_LOGIN_EXIT_OK;
+}
+
+int prog_cache_store(const struct oc_ccache_loc *loc, int dirfd, json_t **cache,
+		     const struct oc_login_url *url, const char *audience,
+		     const struct oc_login_token *token, int64_t issued_at)
+{
+	bool replaced = false;
+	int r;
+
+	r = oc_ccache_put(cache, url, audience, token, issued_at, &replaced);
+	if (r == ONECARD_ERR_TOO_LARGE) {
+		prog_error("the credential cache holds %u live tokens already; see '" PROG
+			   " --logout'",
+			   OC_CCACHE_AUDIENCES_MAX);
+		return OC_LOGIN_EXIT_CACHE;
+	}
+	if (r != ONECARD_OK) {
+		prog_error("cannot update the credential cache: %s", onecard_strerror(r));
+		return OC_LOGIN_EXIT_CACHE;
+	}
+	if (replaced) {
+		prog_error("note: the credential cache held another authd's, person's or login's "
+			   "tokens; replaced");
+	}
+	r = oc_ccache_write(dirfd, loc->name, *cache);
+	if (r != ONECARD_OK) {
+		prog_error("cannot write the credential cache %s: %s", loc->path,
+			   r == ONECARD_ERR_IO ? strerror(errno) : onecard_strerror(r));
 		return OC_LOGIN_EXIT_CACHE;
 	}
 	return OC_LOGIN_EXIT_OK;

@@ -286,7 +286,7 @@ static void note_left_out(const struct oc_card_certs *certs, bool rsa_pss)
 static int challenge_and_sign(const struct login_opts *o, struct login *l)
 {
 	struct oc_login_pick picks[OC_LOGIN_PROOFS_MAX];
-	struct oc_login_reply reply = {0, false, NULL, 0};
+	struct oc_login_reply reply = {0, false, NULL, 0, 0};
 	const char *why = "";
 	char *body = NULL;
 	uint8_t *msg = NULL;
@@ -374,7 +374,7 @@ out:
 /* POST /v1/login with the proofs; the token into l->token. */
 static int send_login(const struct login_opts *o, struct login *l)
 {
-	struct oc_login_reply reply = {0, false, NULL, 0};
+	struct oc_login_reply reply = {0, false, NULL, 0, 0};
 	const char *why = "";
 	char *body = NULL;
 	int r;
@@ -400,61 +400,6 @@ out:
 	oc_login_reply_clear(&reply);
 	free(body);
 	return r;
-}
-
-/* ---- the cache ----------------------------------------------------------- */
-
-/* Opens the cache folder and reads the cache there, before the card is
- * touched: a refused cache must not cost a PIN try. */
-static int cache_open(struct login *l)
-{
-	const char *why = "";
-	bool absent = false;
-	int r;
-
-	r = prog_cache_dir(&l->loc, true, &l->dirfd, &absent);
-	if (r != OC_LOGIN_EXIT_OK) {
-		return r;
-	}
-	r = oc_ccache_read(l->dirfd, l->loc.name, &l->cache, &why);
-	if (r == ONECARD_ERR_NOT_FOUND) {
-		return OC_LOGIN_EXIT_OK;
-	}
-	if (r != ONECARD_OK) {
-		prog_error("credential cache refused: %s (%s); see '" PROG " --logout'", why,
-			   l->loc.path);
-		return OC_LOGIN_EXIT_CACHE;
-	}
-	return OC_LOGIN_EXIT_OK;
-}
-
-static int cache_store(const struct login_opts *o, struct login *l, int64_t issued_at)
-{
-	bool replaced = false;
-	int r;
-
-	r = oc_ccache_put(&l->cache, &l->url, o->audience, &l->token, issued_at, &replaced);
-	if (r == ONECARD_ERR_TOO_LARGE) {
-		prog_error("the credential cache holds %u live tokens already; see '" PROG
-			   " --logout'",
-			   OC_CCACHE_AUDIENCES_MAX);
-		return OC_LOGIN_EXIT_CACHE;
-	}
-	if (r != ONECARD_OK) {
-		prog_error("cannot update the credential cache: %s", onecard_strerror(r));
-		return OC_LOGIN_EXIT_CACHE;
-	}
-	if (replaced) {
-		prog_error("note: the credential cache held another authd's or card's tokens; "
-			   "replaced");
-	}
-	r = oc_ccache_write(l->dirfd, l->loc.name, l->cache);
-	if (r != ONECARD_OK) {
-		prog_error("cannot write the credential cache %s: %s", l->loc.path,
-			   r == ONECARD_ERR_IO ? strerror(errno) : onecard_strerror(r));
-		return OC_LOGIN_EXIT_CACHE;
-	}
-	return OC_LOGIN_EXIT_OK;
 }
 
 /* ---- the whole ----------------------------------------------------------- */
@@ -508,7 +453,7 @@ int cmd_login(const struct login_opts *o)
 		goto out;
 	}
 	if (!o->no_cache) {
-		r = cache_open(l);
+		r = prog_cache_open(&l->loc, &l->dirfd, &l->cache);
 		if (r != OC_LOGIN_EXIT_OK) {
 			goto out;
 		}
@@ -553,7 +498,8 @@ int cmd_login(const struct login_opts *o)
 		goto out;
 	}
 	if (!o->no_cache) {
-		r = cache_store(o, l, issued_at);
+		r = prog_cache_store(&l->loc, l->dirfd, &l->cache, &l->url, o->audience, &l->token,
+				     issued_at);
 		if (r != OC_LOGIN_EXIT_OK) {
 			goto out;
 		}

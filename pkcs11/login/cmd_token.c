@@ -34,6 +34,8 @@ struct token_run {
 	struct oc_login_token token;
 	char *form;
 	size_t form_len;
+	bool password_session;		  /* the session is a password login's (acr pwd-otp) */
+	char user[OC_LOGIN_USER_MAX + 1]; /* and its person id, for the advice; "" if odd */
 };
 
 static int print_token(const char *token)
@@ -80,6 +82,10 @@ static int read_session(const struct login_opts *o, struct token_run *t)
 	if (oc_ccache_session_get(t->cache, &s) != ONECARD_OK) {
 		return no_session(o->token, t->loc.path);
 	}
+	t->password_session = strcmp(s.acr, OC_LOGIN_ACR_PWD_OTP) == 0;
+	if (oc_login_user_ok(s.sub)) {
+		memcpy(t->user, s.sub, strlen(s.sub) + 1u);
+	}
 	return OC_LOGIN_EXIT_OK;
 }
 
@@ -106,13 +112,24 @@ static int check_authd(const struct login_opts *o, const struct token_run *t)
 }
 
 /* authd's refusal of the grant, in words that say what to do. */
-static int grant_refused(const struct login_opts *o, const struct oc_login_reply *reply)
+static int grant_refused(const struct login_opts *o, const struct token_run *t)
 {
+	const struct oc_login_reply *reply = &t->reply;
 	struct oc_login_error e;
 
 	if (reply->status == 200 || !reply->json ||
 	    oc_login_error_parse(reply->body, reply->len, &e) != ONECARD_OK) {
 		return prog_refused(reply, ROUTE_TOKEN);
+	}
+	if (strcmp(e.code, "invalid_grant") == 0 && t->password_session) {
+		/* Logged out, timed out, or ended by authd: a password login
+		 * opens another, as the card does. */
+		prog_error("the SSO session has ended%s%s%s; log in again: " PROG
+			   " --password --user %s --audience %s (invalid_grant)",
+			   e.description[0] != '\0' ? " (authd: " : "", e.description,
+			   e.description[0] != '\0' ? ")" : "", t->user[0] != '\0' ? t->user : "ID",
+			   o->token);
+		return OC_LOGIN_EXIT_SESSION_ENDED;
 	}
 	if (strcmp(e.code, "invalid_grant") == 0) {
 		/* Logged out, timed out, or ended by authd (a certificate
@@ -161,7 +178,7 @@ static int request_token(const struct login_opts *o, struct token_run *t)
 		return r;
 	}
 	if (!prog_answered(&t->reply)) {
-		return grant_refused(o, &t->reply);
+		return grant_refused(o, t);
 	}
 	r = oc_login_grant_parse(t->reply.body, t->reply.len, o->token, &t->token, &why);
 	if (r != ONECARD_OK) {

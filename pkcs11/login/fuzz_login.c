@@ -1,14 +1,19 @@
 /*
  * libFuzzer target for what onecard-login parses from outside: the authd
- * URL (origin.c), authd's answers (login and token) and error bodies
- * (wire.c), and a cache document (cache.c). The first byte picks the parser, the rest is its
- * input. Beyond "no crash, no leak, no undefined behaviour" it checks the
- * parsers' promises: an accepted URL's base parses again to the same
- * origin and base (one URL, one origin); a refusal always says why;
- * accepted answers are within their limits (a token answer never hands
- * out a session credential as an access token); a valid cache stays
- * valid after a token of the session and a login are merged into it. The seed corpus corpus/
- * replays under ctest (fuzz_replay_login) through pkcs11/fuzz_replay.c.
+ * URL (origin.c), authd's answers (card login, password login and token)
+ * and error bodies (wire.c), a cache document (cache.c), and the two
+ * lines of a password and a code (secrets.c). The first byte picks the
+ * parser, the rest is its input. Beyond "no crash, no leak, no undefined
+ * behaviour" it checks the parsers' promises: an accepted URL's base
+ * parses again to the same origin and base (one URL, one origin); a
+ * refusal always says why; accepted answers are within their limits (a
+ * token answer never hands out a session credential as an access token;
+ * a password login's answer never a card, always acr pwd-otp); a valid
+ * cache stays valid after a token of the session, a card login and a
+ * password login are merged into it; two lines accepted are a password
+ * and a code of their forms, and the request built from them reads back
+ * as JSON to the same password. The seed corpus corpus/ replays under
+ * ctest (fuzz_replay_login) through pkcs11/fuzz_replay.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +110,55 @@ static void grant(const char *body, size_t len)
 	oc_login_token_clear(&t);
 }
 
+static void password_answer(const char *body, size_t len)
+{
+	struct oc_login_token t;
+	const char *why = NULL;
+
+	if (oc_login_password_parse(body, len, AUDIENCE, &t, &why) != ONECARD_OK) {
+		check(why != NULL && why[0] != '\0' && t.access_token == NULL &&
+		      t.agencies == NULL);
+		return;
+	}
+	check(strlen(t.access_token) <= OC_LOGIN_TOKEN_MAX);
+	check(!oc_login_session_credential_ok(t.access_token, strlen(t.access_token)));
+	check(t.card[0] == '\0' && strcmp(t.acr, OC_LOGIN_ACR_PWD_OTP) == 0);
+	check(t.sub[0] != '\0' && t.ent[0] != '\0');
+	check(json_array_size(t.agencies) <= OC_LOGIN_AGENCIES_MAX);
+	check(strcmp(t.audience, AUDIENCE) == 0);
+	oc_login_token_clear(&t);
+}
+
+static void secrets(const char *text, size_t len)
+{
+	struct oc_login_secrets s;
+	json_t *o = NULL;
+	const char *why = NULL, *pw;
+	char *body = NULL;
+	size_t n = 0, pw_len = 0;
+	int r;
+
+	if (oc_login_secrets_parse(text, len, &s, &why) != ONECARD_OK) {
+		check(why != NULL && why[0] != '\0' && s.password_len == 0 && s.otp_len == 0);
+		return;
+	}
+	check(s.password_len >= 1 && s.password_len <= OC_LOGIN_PASSWORD_MAX);
+	check(strlen(s.password) == s.password_len && oc_login_otp_ok(s.otp, s.otp_len));
+	r = oc_login_password_request("p-0001", &s, AUDIENCE, &body, &n, &why);
+	if (r == ONECARD_OK) {
+		/* What is sent reads back as the password typed. */
+		check(oc_json_parse_object(body, n, &o) == ONECARD_OK);
+		pw = oc_json_get_string(o, "password", &pw_len);
+		check(pw != NULL && pw_len == s.password_len &&
+		      memcmp(pw, s.password, pw_len) == 0);
+		json_decref(o);
+	} else {
+		check(r == ONECARD_ERR_INVALID_ARG && body == NULL && why[0] != '\0');
+	}
+	oc_login_password_request_free(body);
+	oc_login_secrets_clear(&s);
+}
+
 static void error_body(const char *body, size_t len)
 {
 	struct oc_login_error e;
@@ -154,6 +208,16 @@ static void cache_doc(const char *body, size_t len)
 			      ONECARD_OK);
 			check(oc_ccache_validate(root, &why) == ONECARD_OK);
 		}
+		/* A password login: no card, its level recorded. */
+		t.card[0] = '\0';
+		memcpy(t.acr, OC_LOGIN_ACR_PWD_OTP, sizeof(OC_LOGIN_ACR_PWD_OTP));
+		if (oc_ccache_put(&root, &u, "city-b-info", &t, 1800000002, &replaced) ==
+		    ONECARD_OK) {
+			check(oc_ccache_validate(root, &why) == ONECARD_OK);
+			check(oc_ccache_put_grant(&root, "city-c-info", &t, 1800000003) ==
+			      ONECARD_OK);
+			check(oc_ccache_validate(root, &why) == ONECARD_OK);
+		}
 		oc_login_token_clear(&t);
 	} else {
 		check(why != NULL && why[0] != '\0');
@@ -177,7 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memcpy(text, data + 1, len);
 	text[len] = '\0';
-	switch (data[0] % 6u) {
+	switch (data[0] % 8u) {
 	case 0:
 		url(text);
 		break;
@@ -193,8 +257,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 4:
 		cache_doc(text, len);
 		break;
-	default:
+	case 5:
 		grant(text, len);
+		break;
+	case 6:
+		password_answer(text, len);
+		break;
+	default:
+		secrets(text, len);
 		break;
 	}
 	free(text);

@@ -251,6 +251,7 @@ static int post_with(struct oc_login_http *h, struct curl_slist *headers, const 
 	char url[URL_BYTES];
 	struct sink sink = {NULL, 0, false};
 	const char *type = NULL;
+	curl_off_t retry_after = 0;
 	long status = 0;
 	CURLcode c;
 	int w, r = ONECARD_ERR_INVALID_ARG;
@@ -303,6 +304,12 @@ static int post_with(struct oc_login_http *h, struct curl_slist *headers, const 
 		r = ONECARD_ERR_INTERNAL;
 		*why = "libcurl gave no status";
 		goto out;
+	}
+	/* Seconds, from a delay or a date (then counted from now; one past
+	 * is 0); 0 without the header. One longer than believable is left. */
+	if (curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
+	    retry_after > 0 && retry_after <= (curl_off_t)OC_LOGIN_RETRY_AFTER_MAX) {
+		reply->retry_after = (int64_t)retry_after;
 	}
 	sink.buf[sink.len] = '\0';
 	reply->status = status;

@@ -13,6 +13,9 @@
  *                 atomic write, wipe (the show output is show.c)
  *   show.c        the klist-like listing of a cache
  *   proofs.c      which certificates of a card sign, and the signing
+ *   secrets.c     the password login's inputs: the user id, the code's
+ *                 form, and the two lines (password, code) read from a
+ *                 descriptor when no terminal asks for them
  *
  * Every function returns ONECARD_OK or a negative ONECARD_ERR_* code;
  * outputs are cleared at entry and set only on success. Where a refusal
@@ -52,6 +55,18 @@
 #define OC_LOGIN_ACR_MAX	 32u		    /* bytes of an "acr" */
 #define OC_LOGIN_FORM_MAX	 (8u * 1024u)	    /* bytes of a form body sent */
 #define OC_LOGIN_FORM_FIELDS_MAX 8u		    /* fields of a form body */
+#define OC_LOGIN_USER_MAX	 64u		    /* bytes of a person id (directory uid) */
+#define OC_LOGIN_PASSWORD_MAX	 256u /* bytes of a directory password (docs/directory.md) */
+#define OC_LOGIN_OTP_MAX	 8u   /* digits of a TOTP code: 6 or 8 (docs/otp.md) */
+#define OC_LOGIN_OTP_SHORT	 6u
+/* Bytes read from a descriptor for the two lines: the longest password,
+ * the longest code, and a CR LF after each. */
+#define OC_LOGIN_SECRETS_INPUT_MAX (OC_LOGIN_PASSWORD_MAX + OC_LOGIN_OTP_MAX + 4u)
+/* Seconds of a Retry-After worth repeating: a longer one is not believed. */
+#define OC_LOGIN_RETRY_AFTER_MAX 86400
+/* The assurance levels (acr) of the two logins (docs/policy.md). */
+#define OC_LOGIN_ACR_CARD    "card"
+#define OC_LOGIN_ACR_PWD_OTP "pwd-otp"
 
 /* ---- the SSO session (docs/sso.md) -------------------------------------- */
 
@@ -160,18 +175,22 @@ struct oc_login_session {
 	int64_t idle_timeout; /* session_idle_timeout: seconds without use */
 };
 
-/* What /v1/login or /v1/token answered. */
+/* What /v1/login, /v1/login/password or /v1/token answered. */
 struct oc_login_token {
 	char *access_token;		   /* owned; wiped and freed by oc_login_token_clear */
 	int64_t expires_in;		   /* seconds */
 	char sub[OC_LOGIN_FIELD_MAX + 1];  /* "" from /v1/token */
 	char ent[OC_LOGIN_FIELD_MAX + 1];  /* "" from /v1/token */
-	char card[OC_LOGIN_FIELD_MAX + 1]; /* "" from /v1/token */
+	char card[OC_LOGIN_FIELD_MAX + 1]; /* "" from /v1/token and a password login */
 	char audience[OC_LOGIN_AUDIENCE_MAX + 1];
-	char acr[OC_LOGIN_ACR_MAX + 1];	 /* from /v1/token; "" when absent */
+	/* The assurance level: from /v1/token and /v1/login when the answer
+	 * names one ("" when absent); OC_LOGIN_ACR_PWD_OTP from a password
+	 * login. */
+	char acr[OC_LOGIN_ACR_MAX + 1];
 	json_t *agencies;		 /* owned: an array of strings (1..OC_LOGIN_AGENCIES_MAX
-					  * from /v1/login, 0..OC_LOGIN_AGENCIES_MAX from /v1/token) */
-	struct oc_login_session session; /* from /v1/login */
+					  * from /v1/login, 0..OC_LOGIN_AGENCIES_MAX from /v1/token
+					  * and a password login) */
+	struct oc_login_session session; /* from /v1/login and /v1/login/password */
 };
 
 /* Wipes the token and the session credential and frees what *t owns;
@@ -189,7 +208,9 @@ bool oc_login_session_credential_ok(const char *text, size_t len);
  * bytes; "token_type" "Bearer" (any case); "expires_in" an integer
  * 1..OC_LOGIN_LIFETIME_MAX; "sub", "ent", "card" strings of
  * 1..OC_LOGIN_FIELD_MAX bytes; "agencies" an array of such strings;
- * "audience" exactly the one asked for. The SSO session (docs/sso.md)
+ * "audience" exactly the one asked for; "acr", when present, a string of
+ * 1..OC_LOGIN_ACR_MAX bytes other than OC_LOGIN_ACR_PWD_OTP (a card
+ * login is never a password login). The SSO session (docs/sso.md)
  * when "refresh_token" is there: a session credential
  * (oc_login_session_credential_ok), with "refresh_expires_in" and
  * "session_idle_timeout" integers 1..OC_LOGIN_SESSION_LIFETIME_MAX; an
@@ -199,6 +220,20 @@ bool oc_login_session_credential_ok(const char *text, size_t len);
  */
 int oc_login_token_parse(const char *body, size_t len, const char *audience,
 			 struct oc_login_token *out, const char **why);
+
+/*
+ * Parses the 200 answer of /v1/login/password (untrusted): as a card
+ * login's answer (oc_login_token_parse), except that "card" and
+ * "agencies" are optional: "card", when present, is checked (a string of
+ * 1..OC_LOGIN_FIELD_MAX bytes) but not kept, since no card took part;
+ * "agencies", when present, is an array of 0..OC_LOGIN_AGENCIES_MAX
+ * agency ids (kept; absent: an empty array). "acr", when present, must be
+ * OC_LOGIN_ACR_PWD_OTP; out->acr is OC_LOGIN_ACR_PWD_OTP either way.
+ * Success: ONECARD_OK and *out (oc_login_token_clear). Failure:
+ * ONECARD_ERR_BAD_FORMAT with *why, ONECARD_ERR_NOMEM.
+ */
+int oc_login_password_parse(const char *body, size_t len, const char *audience,
+			    struct oc_login_token *out, const char **why);
 
 /*
  * Parses the 200 answer of /v1/token (docs/sso.md "The answer";
@@ -224,6 +259,66 @@ struct oc_login_error {
 /* Parses an error body (untrusted). Success: ONECARD_OK and *out.
  * Failure: ONECARD_ERR_BAD_FORMAT (not an error body of docs/authd.md). */
 int oc_login_error_parse(const char *body, size_t len, struct oc_login_error *out);
+
+/* ---- the password login's inputs (secrets.c, wire.c) ------------------- */
+
+/* Whether text is a person id authd can name: 1..OC_LOGIN_USER_MAX of
+ * [A-Za-z0-9._-] (the directory's uid). */
+bool oc_login_user_ok(const char *text);
+
+/* Whether the len bytes at code are a TOTP code's form: exactly 6 or 8
+ * ASCII digits. */
+bool oc_login_otp_ok(const char *code, size_t len);
+
+/* A password and a TOTP code, as typed. Wiped by oc_login_secrets_clear. */
+struct oc_login_secrets {
+	char password[OC_LOGIN_PASSWORD_MAX + 1]; /* NUL-terminated, no NUL inside */
+	size_t password_len;
+	char otp[OC_LOGIN_OTP_MAX + 1]; /* 6 or 8 digits, NUL-terminated */
+	size_t otp_len;
+};
+
+/* Wipes *s; NULL does nothing. */
+void oc_login_secrets_clear(struct oc_login_secrets *s);
+
+/*
+ * Splits the len bytes at buf into exactly two lines: the password, then
+ * the code. A line ends with LF, or CR LF; the second may also end with
+ * the input. Refused, with *why a fixed sentence that never quotes the
+ * input: no second line, a third line (an empty one too), an empty
+ * password, a NUL byte, a password over OC_LOGIN_PASSWORD_MAX bytes
+ * (ONECARD_ERR_TOO_LARGE), a code that is not 6 or 8 digits.
+ * Success: ONECARD_OK and *out. Failure: ONECARD_ERR_BAD_FORMAT or
+ * ONECARD_ERR_TOO_LARGE, *out wiped.
+ */
+int oc_login_secrets_parse(const char *buf, size_t len, struct oc_login_secrets *out,
+			   const char **why);
+
+/*
+ * Reads fd to its end (at most OC_LOGIN_SECRETS_INPUT_MAX bytes; one more
+ * is ONECARD_ERR_TOO_LARGE without reading on) and splits what came as
+ * oc_login_secrets_parse does. The read buffer is wiped.
+ * Success: ONECARD_OK and *out. Failure: ONECARD_ERR_IO (errno kept),
+ * ONECARD_ERR_TOO_LARGE, ONECARD_ERR_BAD_FORMAT; *why says which.
+ */
+int oc_login_secrets_read(int fd, struct oc_login_secrets *out, const char **why);
+
+/*
+ * {"username": USER, "password": PASSWORD, "otp": CODE, "audience": AUD},
+ * compact, in that order (docs/login.md "Password and code"). user must
+ * pass oc_login_user_ok, the code oc_login_otp_ok, the audience
+ * oc_login_audience_ok; the password is 1..OC_LOGIN_PASSWORD_MAX bytes of
+ * UTF-8 without NUL, escaped for JSON ('"', '\\' and control characters).
+ * The body holds the password: free it with oc_login_password_request_free.
+ * Success: ONECARD_OK, *body (NUL-terminated) and *len. Failure:
+ * ONECARD_ERR_INVALID_ARG (a field refused; *why says which; the password
+ * is never quoted), ONECARD_ERR_NOMEM.
+ */
+int oc_login_password_request(const char *user, const struct oc_login_secrets *secrets,
+			      const char *audience, char **body, size_t *len, const char **why);
+
+/* Wipes and frees a body of oc_login_password_request; NULL does nothing. */
+void oc_login_password_request_free(char *body);
 
 /* ---- the card's part (proofs.c) ---------------------------------------- */
 
@@ -263,21 +358,23 @@ int oc_login_sign(struct oc_card_session *s, const struct oc_login_pick *picks, 
 
 enum oc_login_exit {
 	OC_LOGIN_EXIT_OK = 0,
-	OC_LOGIN_EXIT_OTHER = 1,	  /* anything else (I/O, memory, the card failed) */
-	OC_LOGIN_EXIT_USAGE = 2,	  /* options, URL, audience, card URI, PIN file */
-	OC_LOGIN_EXIT_CARD_ABSENT = 3,	  /* no card, or none the URI names */
-	OC_LOGIN_EXIT_PIN_INCORRECT = 4,  /* wrong PIN: nothing was sent to authd */
-	OC_LOGIN_EXIT_PIN_LOCKED = 5,	  /* the card refuses every PIN */
-	OC_LOGIN_EXIT_NO_CERT = 6,	  /* no certificate with its private key */
-	OC_LOGIN_EXIT_UNREACHABLE = 7,	  /* authd could not be reached (network, TLS) */
-	OC_LOGIN_EXIT_BAD_ANSWER = 8,	  /* authd's answer breaks docs/authd.md */
-	OC_LOGIN_EXIT_REFUSED = 9,	  /* 400/413/415: the request was refused */
-	OC_LOGIN_EXIT_AUTH_FAILED = 10,	  /* 401: challenge, proof or certificate refused */
-	OC_LOGIN_EXIT_DENIED = 11,	  /* 403: suspended, or access denied */
-	OC_LOGIN_EXIT_UNAVAILABLE = 12,	  /* 500/503: authd cannot answer now */
-	OC_LOGIN_EXIT_CACHE = 13,	  /* the credential cache is refused or unwritable */
-	OC_LOGIN_EXIT_NO_SESSION = 14,	  /* --token: no SSO session cached (card login first) */
-	OC_LOGIN_EXIT_SESSION_ENDED = 15, /* invalid_grant: the SSO session has ended */
+	OC_LOGIN_EXIT_OTHER = 1,	    /* anything else (I/O, memory, the card failed) */
+	OC_LOGIN_EXIT_USAGE = 2,	    /* options, URL, audience, card URI, PIN file */
+	OC_LOGIN_EXIT_CARD_ABSENT = 3,	    /* no card, or none the URI names */
+	OC_LOGIN_EXIT_PIN_INCORRECT = 4,    /* wrong PIN: nothing was sent to authd */
+	OC_LOGIN_EXIT_PIN_LOCKED = 5,	    /* the card refuses every PIN */
+	OC_LOGIN_EXIT_NO_CERT = 6,	    /* no certificate with its private key */
+	OC_LOGIN_EXIT_UNREACHABLE = 7,	    /* authd could not be reached (network, TLS) */
+	OC_LOGIN_EXIT_BAD_ANSWER = 8,	    /* authd's answer breaks docs/authd.md */
+	OC_LOGIN_EXIT_REFUSED = 9,	    /* 400/413/415: the request was refused */
+	OC_LOGIN_EXIT_AUTH_FAILED = 10,	    /* 401: challenge, proof or certificate refused */
+	OC_LOGIN_EXIT_DENIED = 11,	    /* 403: suspended, or access denied */
+	OC_LOGIN_EXIT_UNAVAILABLE = 12,	    /* 500/503: authd cannot answer now */
+	OC_LOGIN_EXIT_CACHE = 13,	    /* the credential cache is refused or unwritable */
+	OC_LOGIN_EXIT_NO_SESSION = 14,	    /* --token: no SSO session cached (card login first) */
+	OC_LOGIN_EXIT_SESSION_ENDED = 15,   /* invalid_grant: the SSO session has ended */
+	OC_LOGIN_EXIT_BAD_CREDENTIALS = 16, /* invalid_credentials: user, password or code */
+	OC_LOGIN_EXIT_LOCKED = 17,	    /* locked (429): too many failed attempts */
 };
 
 /* The exit class of an authd error: by its code (docs/authd.md), else
@@ -295,6 +392,10 @@ struct oc_login_reply {
 	bool json; /* Content-Type application/json */
 	char *body;
 	size_t len;
+	/* Seconds of a Retry-After header (delay or date, RFC 9110 §10.2.3):
+	 * 1..OC_LOGIN_RETRY_AFTER_MAX, else 0 (absent, past, unreadable or
+	 * longer). */
+	int64_t retry_after;
 };
 
 /* Wipes and frees the body; leaves *r zeroed. */
@@ -444,8 +545,10 @@ int oc_ccache_remove(int dirfd, const char *name, bool *removed, const char **wh
  * as a whole (*replaced true), else the audience's entry is set and the
  * others kept. Over OC_CCACHE_AUDIENCES_MAX, expired entries are dropped.
  * The session follows the login: tok->session when the login opened one
- * (issued and last used at issued_at, with the login's sub, ent and card),
- * else none.
+ * (issued and last used at issued_at, with the login's sub, ent, card and
+ * acr: tok->acr, or OC_LOGIN_ACR_CARD when it is ""), else none. A
+ * password login (tok->acr OC_LOGIN_ACR_PWD_OTP) has card "", and a card
+ * login a card: ONECARD_ERR_INVALID_ARG otherwise.
  * Success: ONECARD_OK, *root the new document. Failure: ONECARD_ERR_NOMEM,
  * ONECARD_ERR_TOO_LARGE (full of live tokens), ONECARD_ERR_INVALID_ARG.
  */
@@ -455,13 +558,14 @@ int oc_ccache_put(json_t **root, const struct oc_login_url *url, const char *aud
 /* The SSO session a cache holds; every pointer borrowed from the document. */
 struct oc_ccache_session {
 	const char *credential; /* a secret: never printed, never logged */
+	const char *acr;	/* the login's level; OC_LOGIN_ACR_CARD when not recorded */
 	int64_t issued_at;	/* the login (Unix seconds) */
 	int64_t exp;		/* issued_at + refresh_expires_in */
 	int64_t idle_timeout;	/* seconds */
 	int64_t last_used;	/* the login, or the last token it gave */
 	const char *sub;
 	const char *ent;
-	const char *card;
+	const char *card; /* "" for a password login */
 };
 
 /* The session of a valid cache document (oc_ccache_validate).
@@ -488,7 +592,8 @@ int oc_ccache_put_grant(json_t **root, const char *audience, const struct oc_log
 
 /*
  * Prints the cache like klist: the file, the authd URL and origin, the
- * SSO session (whether one is held; its subject, card, login time, expiry
+ * SSO session (whether one is held; the kind of login that opened it,
+ * card or password and code; its subject, card, login time, expiry
  * and idle expiry, never its credential), then per audience (sorted)
  * subject, enterprise, card, agencies, issue and expiry time (UTC) and
  * whether it has expired at now. Never a token.

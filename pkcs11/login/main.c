@@ -1,8 +1,9 @@
 /*
- * onecard-login: log in to authd once with the card and its PIN, and get
- * an access token (docs/login.md); then tokens for other modules from the
- * SSO session that login opened, without the card (docs/sso.md). main()
- * reads the options and picks the action; the exit status of each
+ * onecard-login: log in to authd once with the card and its PIN, or with
+ * the directory password and a TOTP code (the lower level, acr pwd-otp),
+ * and get an access token (docs/login.md); then tokens for other modules
+ * from the SSO session that login opened, without the card (docs/sso.md).
+ * main() reads the options and picks the action; the exit status of each
  * failure class is in login.h and --help.
  */
 #include <getopt.h>
@@ -46,15 +47,19 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: " PROG " --authd URL --audience AUD [--card URI] [--pin-file FILE]\n"
 		"                     [--module PATH] [--cacert FILE] [--rsa-pss] [--no-cache]\n"
+		"       " PROG " --password --user ID --audience AUD [--authd URL]\n"
+		"                     [--cacert FILE] [--no-cache]\n"
 		"       " PROG " --token AUD [--authd URL] [--cacert FILE] [--no-cache]\n"
 		"       " PROG " --show\n"
 		"       " PROG " --logout [--cacert FILE]\n"
 		"\n"
 		"Logs in to authd with the card: one PIN, a proof signed by every certificate\n"
-		"on the card that has its private key; prints the access token for AUD on\n"
-		"stdout (nothing else) and keeps it in the credential cache, with the SSO\n"
-		"session the login opened. --token then gets tokens for other modules from\n"
-		"that session, without the card.\n"
+		"on the card that has its private key; or, with --password, with the\n"
+		"directory password and a TOTP code (a lower level: modules that need a card\n"
+		"refuse it). Prints the access token for AUD on stdout (nothing else) and\n"
+		"keeps it in the credential cache, with the SSO session the login opened.\n"
+		"--token then gets tokens for other modules from that session, without the\n"
+		"card.\n"
 		"\n"
 		"  --authd URL      authd's base URL (default $" AUTHD_URL_ENV "); https, or\n"
 		"                   http for a loopback host only. No user, query or fragment.\n"
@@ -72,6 +77,12 @@ static void usage(FILE *out)
 		"  --rsa-pss        sign with RSA keys as PS256 (default RS256)\n"
 		"  --no-cache       do not write the credential cache (with --token: always\n"
 		"                   ask authd, and keep the new token nowhere)\n"
+		"  --password       no card: log in as --user ID with the directory password\n"
+		"                   and a TOTP code from the authenticator app, both asked on\n"
+		"                   the terminal without echo; when stdin is not a terminal,\n"
+		"                   its first line is the password and its second the code\n"
+		"                   (exactly two lines). Never on the command line.\n"
+		"  --user ID        whose password (the directory's person id)\n"
 		"  --token AUD      no card, no PIN: print an access token for the module AUD\n"
 		"                   from the cached SSO session (a cached one while it lives\n"
 		"                   30 s more); --authd, when given, must be the session's\n"
@@ -90,7 +101,8 @@ static void usage(FILE *out)
 		"Exit status:\n"
 		"   0  ok\n"
 		"   1  other error (I/O, memory, the card failed, no cache to show)\n"
-		"   2  usage: options, URL, audience, card URI, PIN file, several cards\n"
+		"   2  usage: options, URL, audience, card URI, PIN file, several cards;\n"
+		"      --password: --user, the code's form, stdin not exactly two lines\n"
 		"   3  no card present, or none matches --card\n"
 		"   4  PIN incorrect (nothing was sent to authd)\n"
 		"   5  PIN locked\n"
@@ -105,7 +117,11 @@ static void usage(FILE *out)
 		"  13  the credential cache is refused or cannot be written\n"
 		"  14  --token: no SSO session in the credential cache (log in with the card)\n"
 		"  15  --token: the SSO session has ended (invalid_grant: logged out, timed out,\n"
-		"      a certificate revoked, the card suspended); log in with the card again\n");
+		"      a certificate revoked, the card suspended); log in with the card again\n"
+		"  16  --password: wrong user name, password or code, or a code used before\n"
+		"      (invalid_credentials); a code works only once: wait for the next one\n"
+		"  17  --password: too many failed attempts (locked); try again after the time\n"
+		"      the message gives\n");
 }
 
 enum action { ACTION_LOGIN, ACTION_TOKEN, ACTION_SHOW, ACTION_LOGOUT, ACTION_HELP };
@@ -121,11 +137,15 @@ enum opt_bit {
 	OPT_RSA_PSS = 1u << 6,
 	OPT_NO_CACHE = 1u << 7,
 	OPT_ACTION = 1u << 8, /* --token, --show, --logout, --help */
+	OPT_PASSWORD = 1u << 9,
+	OPT_USER = 1u << 10,
 };
 
-/* The options each action other than the login takes besides itself. */
+/* The options each action other than the card login takes besides itself. */
 #define TOKEN_OPTS  (OPT_AUTHD | OPT_CACERT | OPT_NO_CACHE)
 #define LOGOUT_OPTS (OPT_CACERT)
+#define PASSWORD_OPTS \
+	(OPT_PASSWORD | OPT_USER | OPT_AUTHD | OPT_AUDIENCE | OPT_CACERT | OPT_NO_CACHE)
 
 static const struct option longopts[] = {
 	{"authd", required_argument, NULL, 'a'},
@@ -139,6 +159,8 @@ static const struct option longopts[] = {
 	{"show", no_argument, NULL, 's'},
 	{"logout", no_argument, NULL, 'l'},
 	{"token", required_argument, NULL, 't'},
+	{"password", no_argument, NULL, 'w'},
+	{"user", required_argument, NULL, 'u'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -213,6 +235,14 @@ int main(int argc, char *argv[])
 			o.no_cache = true;
 			given |= OPT_NO_CACHE;
 			break;
+		case 'w':
+			o.password = true;
+			given |= OPT_PASSWORD;
+			break;
+		case 'u':
+			o.user = optarg;
+			given |= OPT_USER;
+			break;
 		case 't':
 			o.token = optarg;
 			ok = set_action(&action, &given, ACTION_TOKEN);
@@ -263,6 +293,20 @@ int main(int argc, char *argv[])
 		}
 		break;
 	case ACTION_LOGIN:
+		if (o.password && (given & ~(unsigned)PASSWORD_OPTS) != 0) {
+			prog_error(
+				"--password takes only --user, --audience, --authd, --cacert and "
+				"--no-cache: no card is used");
+			return OC_LOGIN_EXIT_USAGE;
+		}
+		if (o.password && o.user == NULL) {
+			prog_error("--password needs --user ID; try '" PROG " --help'");
+			return OC_LOGIN_EXIT_USAGE;
+		}
+		if (!o.password && o.user != NULL) {
+			prog_error("--user goes with --password; try '" PROG " --help'");
+			return OC_LOGIN_EXIT_USAGE;
+		}
 		break;
 	}
 	if (action == ACTION_LOGIN) {
@@ -283,6 +327,8 @@ int main(int argc, char *argv[])
 		r = cmd_token(&o);
 	} else if (action == ACTION_LOGOUT) {
 		r = cmd_logout(&o);
+	} else if (o.password) {
+		r = cmd_password(&o);
 	} else {
 		r = cmd_login(&o);
 	}

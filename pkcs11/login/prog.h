@@ -1,6 +1,8 @@
 /*
  * onecard-login, the program over the core (login.h): main.c reads the
- * options and dispatches; cmd_login.c logs in with the card; cmd_token.c
+ * options and dispatches; cmd_login.c logs in with the card;
+ * cmd_password.c logs in with the directory password and a TOTP code;
+ * cmd_token.c
  * gets a token for another module from the cached SSO session;
  * cmd_cache.c shows the credential cache; cmd_logout.c ends the session
  * and removes the cache; prog_authd.c is what they share to talk to
@@ -18,6 +20,7 @@
 #define AUTHD_URL_ENV	"ONECARD_AUTHD_URL"
 #define ROUTE_CHALLENGE "/v1/challenge"
 #define ROUTE_LOGIN	"/v1/login"
+#define ROUTE_PASSWORD	"/v1/login/password"
 #define ROUTE_TOKEN	"/v1/token"
 #define ROUTE_LOGOUT	"/v1/logout"
 
@@ -31,6 +34,8 @@ struct login_opts {
 	bool rsa_pss;	      /* --rsa-pss: PS256 for RSA keys */
 	bool no_cache;	      /* --no-cache */
 	const char *token;    /* --token AUD: from the SSO session, no card */
+	bool password;	      /* --password: the directory password and a TOTP code */
+	const char *user;     /* --user ID: whose password (with --password) */
 };
 
 /* "onecard-login: <message>" on stderr, control characters replaced. */
@@ -38,6 +43,10 @@ void prog_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The login (cmd_login.c). Returns the exit status. */
 int cmd_login(const struct login_opts *o);
+
+/* The login with password and code, --password (cmd_password.c).
+ * Returns the exit status. */
+int cmd_password(const struct login_opts *o);
 
 /* --token AUD (cmd_token.c). Returns the exit status. */
 int cmd_token(const struct login_opts *o);
@@ -75,5 +84,18 @@ int prog_cached_authd(const json_t *cache, const char *cacert, struct oc_login_u
  * reporting a refusal; OC_LOGIN_EXIT_OK with *dirfd, or the exit status
  * (OC_LOGIN_EXIT_OTHER with *dirfd -1 and *absent when it is missing). */
 int prog_cache_dir(struct oc_ccache_loc *loc, bool create, int *dirfd, bool *absent);
+
+/* For a login: opens (making it when missing) the cache folder and reads
+ * the cache there, before anything is asked or sent: a refused cache must
+ * cost neither a PIN try nor a code. OC_LOGIN_EXIT_OK with *dirfd and
+ * *cache (NULL when there is none yet), else the exit status, reported. */
+int prog_cache_open(struct oc_ccache_loc *loc, int *dirfd, json_t **cache);
+
+/* For a login: puts its token for audience (and the session it opened)
+ * into *cache and writes it. OC_LOGIN_EXIT_OK, else the exit status,
+ * reported. */
+int prog_cache_store(const struct oc_ccache_loc *loc, int dirfd, json_t **cache,
+		     const struct oc_login_url *url, const char *audience,
+		     const struct oc_login_token *token, int64_t issued_at);
 
 #endif /* ONECARD_LOGIN_PROG_H */

@@ -63,9 +63,16 @@ static void show_session(FILE *out, const json_t *root, int64_t now)
 		return;
 	}
 	fprintf(out, "session: present (its credential is never shown)\n");
+	if (strcmp(s.acr, OC_LOGIN_ACR_PWD_OTP) == 0) {
+		fprintf(out, "  login:      password and TOTP code (acr pwd-otp); modules that "
+			     "need a card refuse it\n");
+	} else {
+		(void)snprintf(line, sizeof(line), "card (acr %s)", s.acr);
+		print_value(out, "  login:      ", line);
+	}
 	print_value(out, "  subject:    ", s.sub);
 	print_value(out, "  enterprise: ", s.ent);
-	print_value(out, "  card:       ", s.card);
+	print_value(out, "  card:       ", s.card[0] != '\0' ? s.card : "(none)");
 	format_time(s.issued_at, when);
 	fprintf(out, "  opened:     %s\n", when);
 	format_time(s.last_used, when);
@@ -95,13 +102,15 @@ static void show_entry(FILE *out, const char *audience, const json_t *e, int64_t
 {
 	char when[TIME_TEXT_MAX], list[LINE_TEXT_MAX], clean[LINE_TEXT_MAX];
 	const json_t *a = json_object_get(e, "agencies"), *v;
+	const char *card;
 	int64_t exp = (int64_t)json_integer_value(json_object_get(e, "exp"));
 	size_t i, pos = 0, n;
 
 	print_value(out, "audience: ", audience);
 	print_value(out, "  subject:    ", json_string_value(json_object_get(e, "sub")));
 	print_value(out, "  enterprise: ", json_string_value(json_object_get(e, "ent")));
-	print_value(out, "  card:       ", json_string_value(json_object_get(e, "card")));
+	card = json_string_value(json_object_get(e, "card"));
+	print_value(out, "  card:       ", card != NULL && card[0] != '\0' ? card : "(none)");
 	list[0] = '\0';
 	json_array_foreach (a, i, v) {
 		n = strlen(json_string_value(v));
@@ -116,7 +125,7 @@ static void show_entry(FILE *out, const char *audience, const json_t *e, int64_t
 		pos += n;
 		list[pos] = '\0';
 	}
-	print_value(out, "  agencies:   ", list);
+	print_value(out, "  agencies:   ", list[0] != '\0' ? list : "(none)");
 	format_time((int64_t)json_integer_value(json_object_get(e, "issued_at")), when);
 	fprintf(out, "  issued:     %s\n", when);
 	time_left(exp, now, "expired", clean, sizeof(clean));

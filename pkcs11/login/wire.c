@@ -14,12 +14,20 @@
 #include <onecard/error.h>
 
 #include "b64url.h"
+#include "identity.h"
 #include "json_strict.h"
 #include "login.h"
 
 #define JWS_SEGMENTS 3u
 #define B64_LEN(n)   (4u * (((n) + 2u) / 3u)) /* standard base64 of n bytes, padded */
 #define DER_MAX	     (64u * 1024u)	      /* bytes of one certificate we send */
+#define JSON_ESCAPED 6u			      /* bytes of the longest escape: \u001f */
+#define LITERAL(s)   (s), (sizeof(s) - 1u)    /* a string literal and its length */
+/* Bytes of a password login's body: the member names and quotes (under
+ * 64), the user, the password escaped at worst, the code, the audience. */
+#define PASSWORD_BODY_MAX                                                                    \
+	(64u + OC_LOGIN_USER_MAX + JSON_ESCAPED * OC_LOGIN_PASSWORD_MAX + OC_LOGIN_OTP_MAX + \
+	 OC_LOGIN_AUDIENCE_MAX)
 
 void oc_login_proofs_clear(struct oc_login_proof *proofs, size_t n)
 {
@@ -156,6 +164,137 @@ int oc_login_request_build(const char *challenge, const struct oc_login_proof *p
 out:
 	json_decref(list);
 	json_decref(o);
+	return r;
+}
+
+/* Appends n bytes at p to body[PASSWORD_BODY_MAX + 1]. */
+static int body_append(char *body, size_t *pos, const char *p, size_t n)
+{
+	if (n > PASSWORD_BODY_MAX - *pos) {
+		return ONECARD_ERR_TOO_LARGE;
+	}
+	memcpy(body + *pos, p, n);
+	*pos += n;
+	body[*pos] = '\0';
+	return ONECARD_OK;
+}
+
+/* Appends the n bytes at s as the inside of a JSON string (RFC 8259 §7):
+ * '"' and '\\' escaped, control characters as \u00XX, the rest (UTF-8,
+ * checked by the caller) as it is. */
+static int body_append_escaped(char *body, size_t *pos, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[JSON_ESCAPED];
+	unsigned char c;
+	size_t i;
+	int r = ONECARD_OK;
+
+	for (i = 0; i < n && r == ONECARD_OK; i++) {
+		c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			r = body_append(body, pos, esc, 2);
+		} else if (c < 0x20u) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0x0fu];
+			r = body_append(body, pos, esc, JSON_ESCAPED);
+		} else {
+			r = body_append(body, pos, &s[i], 1);
+		}
+	}
+	OPENSSL_cleanse(esc, sizeof(esc));
+	return r;
+}
+
+void oc_login_password_request_free(char *body)
+{
+	if (body == NULL) {
+		return;
+	}
+	OPENSSL_cleanse(body, PASSWORD_BODY_MAX + 1u);
+	free(body);
+}
+
+int oc_login_password_request(const char *user, const struct oc_login_secrets *secrets,
+			      const char *audience, char **body, size_t *len, const char **why)
+{
+	char *buf = NULL;
+	size_t pos = 0;
+	int r = ONECARD_ERR_INVALID_ARG;
+
+	*body = NULL;
+	*len = 0;
+	*why = "";
+	if (!oc_login_user_ok(user)) {
+		*why = "the user must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'";
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	if (secrets == NULL || secrets->password_len == 0 ||
+	    secrets->password_len > OC_LOGIN_PASSWORD_MAX ||
+	    memchr(secrets->password, '\0', secrets->password_len) != NULL) {
+		*why = "the password must be 1 to 256 bytes without a NUL byte";
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	if (oc_utf8_valid((const unsigned char *)secrets->password, secrets->password_len) != 1) {
+		*why = "the password is not UTF-8 text";
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	if (!oc_login_otp_ok(secrets->otp, secrets->otp_len)) {
+		*why = "the TOTP code is not 6 or 8 digits";
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	if (!oc_login_audience_ok(audience)) {
+		*why = "the audience must be 1 to 255 characters of a-z, 0-9 and '-'";
+		return ONECARD_ERR_INVALID_ARG;
+	}
+	buf = malloc(PASSWORD_BODY_MAX + 1u);
+	if (buf == NULL) {
+		*why = "out of memory";
+		return ONECARD_ERR_NOMEM;
+	}
+	buf[0] = '\0';
+	/* The user, code and audience need no escaping: their forms are
+	 * checked above. */
+	r = body_append(buf, &pos, LITERAL("{\"username\":\""));
+	if (r == ONECARD_OK) {
+		r = body_append(buf, &pos, user, strlen(user));
+	}
+	if (r == ONECARD_OK) {
+		r = body_append(buf, &pos, LITERAL("\",\"password\":\""));
+	}
+	if (r == ONECARD_OK) {
+		r = body_append_escaped(buf, &pos, secrets->password, secrets->password_len);
+	}
+	if (r == ONECARD_OK) {
+		r = body_append(buf, &pos, LITERAL("\",\"otp\":\""));
+	}
+	if (r == ONECARD_OK) {
+		r = body_append(buf, &pos, secrets->otp, secrets->otp_len);
+	}
+	if (r == ONECARD_OK) {
+		r = body_append(buf, &pos, LITERAL("\",\"audience\":\""));
+	}
+	if (r == ONECARD_OK) {
+		r = body_append(buf, &pos, audience, strlen(audience));
+	}
+	if (r == ONECARD_OK) {
+		r = body_append(buf, &pos, LITERAL("\"}"));
+	}
+	if (r != ONECARD_OK) {
+		/* Cannot happen with the limits above; kept as a bound. */
+		*why = "the request would be too large";
+		r = ONECARD_ERR_INVALID_ARG;
+		goto out;
+	}
+	*body = buf;
+	*len = pos;
+	buf = NULL;
+	r = ONECARD_OK;
+out:
+	oc_login_password_request_free(buf);
 	return r;
 }
 
@@ -436,10 +575,73 @@ static int session_parse(const json_t *root, struct oc_login_session *out, const
 	return ONECARD_OK;
 }
 
-int oc_login_token_parse(const char *body, size_t len, const char *audience,
-			 struct oc_login_token *out, const char **why)
+/* A card login's "card", "agencies" and "acr": the card and at least one
+ * agency required; an acr, when named, not the password login's. */
+static int card_members(const json_t *root, struct oc_login_token *out, const char **why)
 {
-	json_t *root = NULL, *v;
+	json_t *v;
+
+	if (copy_member(root, "card", out->card, OC_LOGIN_FIELD_MAX) != ONECARD_OK) {
+		*why = "the login answer lacks sub, ent or card";
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	v = json_object_get(root, "agencies");
+	if (!agencies_ok(v, 1)) {
+		*why = "the login answer's agencies are not a list of agency ids";
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	if (json_object_get(root, "acr") != NULL &&
+	    (copy_member(root, "acr", out->acr, OC_LOGIN_ACR_MAX) != ONECARD_OK ||
+	     strcmp(out->acr, OC_LOGIN_ACR_PWD_OTP) == 0)) {
+		*why = "the login answer's acr is not a card login's";
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	out->agencies = json_incref(v);
+	return ONECARD_OK;
+}
+
+/* A password login's: no card kept (one named is checked, then left);
+ * agencies optional, none when absent; acr, when named, pwd-otp. */
+static int password_members(const json_t *root, struct oc_login_token *out, const char **why)
+{
+	char card[OC_LOGIN_FIELD_MAX + 1];
+	json_t *v;
+
+	if (json_object_get(root, "card") != NULL &&
+	    copy_member(root, "card", card, OC_LOGIN_FIELD_MAX) != ONECARD_OK) {
+		*why = "the password login answer's card is not a string of 1 to 255 bytes";
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	v = json_object_get(root, "acr");
+	if (v != NULL &&
+	    (!json_is_string(v) || strcmp(json_string_value(v), OC_LOGIN_ACR_PWD_OTP) != 0)) {
+		*why = "the password login answer's acr is not pwd-otp";
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	memcpy(out->acr, OC_LOGIN_ACR_PWD_OTP, sizeof(OC_LOGIN_ACR_PWD_OTP));
+	v = json_object_get(root, "agencies");
+	if (v == NULL) {
+		out->agencies = json_array();
+		if (out->agencies == NULL) {
+			*why = "out of memory";
+			return ONECARD_ERR_NOMEM;
+		}
+		return ONECARD_OK;
+	}
+	if (!agencies_ok(v, 0)) {
+		*why = "the password login answer's agencies are not a list of agency ids";
+		return ONECARD_ERR_BAD_FORMAT;
+	}
+	out->agencies = json_incref(v);
+	return ONECARD_OK;
+}
+
+/* The answer of a login: by card (/v1/login) or by password and code
+ * (/v1/login/password). */
+static int login_answer_parse(const char *body, size_t len, const char *audience, bool password,
+			      struct oc_login_token *out, const char **why)
+{
+	json_t *root = NULL;
 	int r = ONECARD_ERR_BAD_FORMAT;
 
 	memset(out, 0, sizeof(*out));
@@ -453,17 +655,15 @@ int oc_login_token_parse(const char *body, size_t len, const char *audience,
 	}
 	r = ONECARD_ERR_BAD_FORMAT;
 	if (copy_member(root, "sub", out->sub, OC_LOGIN_FIELD_MAX) != ONECARD_OK ||
-	    copy_member(root, "ent", out->ent, OC_LOGIN_FIELD_MAX) != ONECARD_OK ||
-	    copy_member(root, "card", out->card, OC_LOGIN_FIELD_MAX) != ONECARD_OK) {
-		*why = "the login answer lacks sub, ent or card";
+	    copy_member(root, "ent", out->ent, OC_LOGIN_FIELD_MAX) != ONECARD_OK) {
+		*why = password ? "the login answer lacks sub or ent"
+				: "the login answer lacks sub, ent or card";
 		goto out;
 	}
-	v = json_object_get(root, "agencies");
-	if (!agencies_ok(v, 1)) {
-		*why = "the login answer's agencies are not a list of agency ids";
+	r = password ? password_members(root, out, why) : card_members(root, out, why);
+	if (r != ONECARD_OK) {
 		goto out;
 	}
-	out->agencies = json_incref(v);
 	r = session_parse(root, &out->session, why);
 	if (r != ONECARD_OK) {
 		goto out;
@@ -480,6 +680,18 @@ out:
 	}
 	json_decref(root);
 	return r;
+}
+
+int oc_login_token_parse(const char *body, size_t len, const char *audience,
+			 struct oc_login_token *out, const char **why)
+{
+	return login_answer_parse(body, len, audience, false, out, why);
+}
+
+int oc_login_password_parse(const char *body, size_t len, const char *audience,
+			    struct oc_login_token *out, const char **why)
+{
+	return login_answer_parse(body, len, audience, true, out, why);
 }
 
 int oc_login_grant_parse(const char *body, size_t len, const char *audience,
@@ -607,6 +819,9 @@ static const struct {
 	{"person_suspended", OC_LOGIN_EXIT_DENIED},
 	{"enterprise_suspended", OC_LOGIN_EXIT_DENIED},
 	{"access_denied", OC_LOGIN_EXIT_DENIED},
+	/* The password login (docs/login.md "Password and code"). */
+	{"invalid_credentials", OC_LOGIN_EXIT_BAD_CREDENTIALS},
+	{"locked", OC_LOGIN_EXIT_LOCKED},
 	/* docs/sso.md: the session credential or subject token is dead. */
 	{"invalid_grant", OC_LOGIN_EXIT_SESSION_ENDED},
 	{"unsupported_grant_type", OC_LOGIN_EXIT_REFUSED},
@@ -633,6 +848,8 @@ int oc_login_exit_for_error(const char *code, long http_status)
 		return OC_LOGIN_EXIT_AUTH_FAILED;
 	case 403:
 		return OC_LOGIN_EXIT_DENIED;
+	case 429:
+		return OC_LOGIN_EXIT_LOCKED;
 	case 500:
 	case 502:
 	case 503:

@@ -3,8 +3,10 @@
  * folder and a file only their owner may use, anything else refused and
  * left untouched; the atomic write (a new inode renamed into place, never
  * a file rewritten in place, no temporary file left); the version-1 layout
- * checked member by member, the SSO session's with it; merging logins
- * (the session follows the login); tokens from the session beside them,
+ * checked member by member, the SSO session's with it (its level, acr,
+ * and the card only a card login has); merging logins (the session
+ * follows the login, a password login's apart from a card login's);
+ * tokens from the session beside them,
  * and the cached token handed out only while it lives; the klist-like
  * listing (never a token, never the session credential); and removal
  * that overwrites before it unlinks.
@@ -528,7 +530,14 @@ static void layout_checked(void **state)
 		{"sub", "\"\""},
 		{"ent", NULL},
 		{"card", "7"},
+		{"card", "\"\""}, /* a card login's session names its card */
 		{"extra", "1"},
+		{"acr", "\"\""},
+		{"acr", "1"},
+		{"acr", "null"},
+		{"acr", "\"card-card-card-card-card-card-car\""}, /* 33 bytes */
+		/* a password login's session names no card */
+		{"acr", "\"pwd-otp\""},
 	};
 	static const char good[] =
 		"{\"version\":1,\"authd\":\"a\",\"origin\":\"o\",\"session\":{\"refresh_token\":"
@@ -537,6 +546,23 @@ static void layout_checked(void **state)
 		"\"tokens\":{\"a\":{\"access_token\":\"t\",\"token_type\":\"Bearer\","
 		"\"issued_at\":1,\"exp\":2,\"sub\":\"s\",\"ent\":\"e\",\"card\":\"c\","
 		"\"agencies\":[]}}}";
+	/* Sessions with their level: a card login's, and a password
+	 * login's with no card (its tokens name none either). */
+	static const struct {
+		const char *text, *acr, *card;
+	} good_too[] = {
+		{"{\"version\":1,\"authd\":\"a\",\"origin\":\"o\",\"session\":{\"refresh_token\":"
+		 "\"" SESSION_A "\",\"acr\":\"card\",\"issued_at\":1,\"exp\":3,\"idle_timeout\":1,"
+		 "\"last_used\":2,\"sub\":\"s\",\"ent\":\"e\",\"card\":\"c\"},\"tokens\":{}}",
+		 "card", "c"},
+		{"{\"version\":1,\"authd\":\"a\",\"origin\":\"o\",\"session\":{\"refresh_token\":"
+		 "\"" SESSION_A "\",\"acr\":\"pwd-otp\",\"issued_at\":1,\"exp\":3,"
+		 "\"idle_timeout\":1,\"last_used\":2,\"sub\":\"s\",\"ent\":\"e\",\"card\":\"\"},"
+		 "\"tokens\":{\"a\":{\"access_token\":\"t\",\"token_type\":\"Bearer\","
+		 "\"issued_at\":1,\"exp\":2,\"sub\":\"s\",\"ent\":\"e\",\"card\":\"\","
+		 "\"agencies\":[]}}}",
+		 "pwd-otp", ""},
+	};
 	struct fx *f = *state;
 	struct oc_ccache_session sess;
 	json_t *back = NULL, *doc, *v;
@@ -556,7 +582,18 @@ static void layout_checked(void **state)
 	assert_string_equal(sess.sub, "s");
 	assert_string_equal(sess.ent, "e");
 	assert_string_equal(sess.card, "c");
+	/* A cache written before the level was recorded: a card login. */
+	assert_string_equal(sess.acr, OC_LOGIN_ACR_CARD);
 	json_decref(back);
+	for (i = 0; i < sizeof(good_too) / sizeof(good_too[0]); i++) {
+		print_message("%s\n", good_too[i].text);
+		write_text(f->file, good_too[i].text, 0600);
+		assert_int_equal(oc_ccache_read(dirfd, f->loc.name, &back, &why), ONECARD_OK);
+		assert_int_equal(oc_ccache_session_get(back, &sess), ONECARD_OK);
+		assert_string_equal(sess.acr, good_too[i].acr);
+		assert_string_equal(sess.card, good_too[i].card);
+		json_decref(back);
+	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		print_message("%s\n", bad[i]);
 		write_text(f->file, bad[i], 0600);
@@ -739,6 +776,99 @@ static void put_merges_and_replaces(void **state)
 	oc_login_token_clear(&a);
 	oc_login_token_clear(&b);
 	oc_login_token_clear(&c);
+}
+
+/* A password login's token: no card, no agency, the level recorded. */
+static struct oc_login_token password_token(const char *token, const char *session)
+{
+	struct oc_login_token t = token_of(token, "p-0001", "", "none");
+
+	json_array_clear(t.agencies);
+	(void)snprintf(t.acr, sizeof(t.acr), "%s", OC_LOGIN_ACR_PWD_OTP);
+	if (session != NULL) {
+		with_session(&t, session);
+	}
+	return t;
+}
+
+/* The password login's session (acr pwd-otp, no card) beside the card
+ * login's: each replaces the other, never mixed in one cache. */
+static void put_password_login(void **state)
+{
+	struct oc_login_url u = url_of("http://127.0.0.1:8443");
+	struct oc_login_token p = password_token(TOKEN_A, SESSION_A);
+	struct oc_login_token g = token_of(TOKEN_C, "", "", "none");
+	struct oc_login_token c = token_of(TOKEN_B, "p-0001", "card-1", "customs");
+	struct oc_login_token odd = password_token(TOKEN_B, SESSION_B);
+	struct oc_ccache_session s;
+	json_t *root = NULL, *e, *before;
+	const char *why = NULL;
+	bool replaced = true;
+
+	(void)state;
+	json_array_clear(g.agencies);
+	assert_int_equal(oc_ccache_put(&root, &u, "city-a-info", &p, NOW, &replaced), ONECARD_OK);
+	assert_false(replaced);
+	e = json_object_get(root, "session");
+	assert_string_equal(json_string_value(json_object_get(e, "acr")), "pwd-otp");
+	assert_string_equal(json_string_value(json_object_get(e, "card")), "");
+	assert_int_equal(oc_ccache_session_get(root, &s), ONECARD_OK);
+	assert_string_equal(s.acr, OC_LOGIN_ACR_PWD_OTP);
+	assert_string_equal(s.card, "");
+	assert_string_equal(s.sub, "p-0001");
+	assert_string_equal(s.credential, SESSION_A);
+	e = json_object_get(json_object_get(root, "tokens"), "city-a-info");
+	assert_string_equal(json_string_value(json_object_get(e, "card")), "");
+	assert_int_equal(json_array_size(json_object_get(e, "agencies")), 0);
+	/* A token of that session takes its person and no card. */
+	assert_int_equal(oc_ccache_put_grant(&root, "city-b-info", &g, NOW + 60), ONECARD_OK);
+	assert_int_equal(oc_ccache_validate(root, &why), ONECARD_OK);
+	e = json_object_get(json_object_get(root, "tokens"), "city-b-info");
+	assert_string_equal(json_string_value(json_object_get(e, "sub")), "p-0001");
+	assert_string_equal(json_string_value(json_object_get(e, "card")), "");
+	/* A second password login of the same person adds up. */
+	assert_int_equal(oc_ccache_put(&root, &u, "city-c-info", &p, NOW + 70, &replaced),
+			 ONECARD_OK);
+	assert_false(replaced);
+	assert_int_equal(json_object_size(json_object_get(root, "tokens")), 3);
+	/* The card login of the same person replaces the whole: its tokens
+	 * and session are of another level. */
+	with_session(&c, SESSION_B);
+	assert_int_equal(oc_ccache_put(&root, &u, "provincial-portal", &c, NOW + 80, &replaced),
+			 ONECARD_OK);
+	assert_true(replaced);
+	assert_int_equal(json_object_size(json_object_get(root, "tokens")), 1);
+	assert_int_equal(oc_ccache_session_get(root, &s), ONECARD_OK);
+	assert_string_equal(s.acr, OC_LOGIN_ACR_CARD);
+	assert_string_equal(s.card, "card-1");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(root, "session"), "acr")),
+		"card");
+	/* And a password login replaces the card login's. */
+	assert_int_equal(oc_ccache_put(&root, &u, "city-a-info", &p, NOW + 90, &replaced),
+			 ONECARD_OK);
+	assert_true(replaced);
+	assert_int_equal(oc_ccache_session_get(root, &s), ONECARD_OK);
+	assert_string_equal(s.acr, OC_LOGIN_ACR_PWD_OTP);
+	assert_null(json_object_get(json_object_get(root, "tokens"), "provincial-portal"));
+	/* A password login naming a card, or a card login naming none, is
+	 * refused: the cache stays as it was. */
+	before = json_deep_copy(root);
+	assert_non_null(before);
+	(void)snprintf(odd.card, sizeof(odd.card), "card-1");
+	assert_int_equal(oc_ccache_put(&root, &u, "city-a-info", &odd, NOW + 95, &replaced),
+			 ONECARD_ERR_INVALID_ARG);
+	odd.card[0] = '\0';
+	odd.acr[0] = '\0';
+	assert_int_equal(oc_ccache_put(&root, &u, "city-a-info", &odd, NOW + 95, &replaced),
+			 ONECARD_ERR_INVALID_ARG);
+	assert_true(json_equal(root, before));
+	json_decref(before);
+	json_decref(root);
+	oc_login_token_clear(&p);
+	oc_login_token_clear(&g);
+	oc_login_token_clear(&c);
+	oc_login_token_clear(&odd);
 }
 
 static void put_bounded(void **state)
@@ -932,6 +1062,7 @@ static void show_lists_session(void **state)
 		"authd: http://127.0.0.1:8443\n"
 		"origin: http://127.0.0.1:8443\n"
 		"session: present (its credential is never shown)\n"
+		"  login:      card (acr card)\n"
 		"  subject:    p-0001\n"
 		"  enterprise: 91350100M000100Y43\n"
 		"  card:       card-1\n"
@@ -996,6 +1127,54 @@ static void show_lists_session(void **state)
 	oc_login_token_clear(&g);
 }
 
+/* A password login's session says so; no card, no agency. */
+static void show_lists_password_session(void **state)
+{
+	static const char want[] =
+		"Credential cache: /x\n"
+		"authd: http://127.0.0.1:8443\n"
+		"origin: http://127.0.0.1:8443\n"
+		"session: present (its credential is never shown)\n"
+		"  login:      password and TOTP code (acr pwd-otp); modules that need a card "
+		"refuse it\n"
+		"  subject:    p-0001\n"
+		"  enterprise: 91350100M000100Y43\n"
+		"  card:       (none)\n"
+		"  opened:     2027-01-15 08:00:00 UTC\n"
+		"  last used:  2027-01-15 08:00:00 UTC\n"
+		"  expires:    2027-01-15 16:00:00 UTC (valid, 480 min 0 s left)\n"
+		"  idle until: 2027-01-15 08:30:00 UTC (valid, 30 min 0 s left)\n"
+		"  idle limit: 30 min 0 s without use\n"
+		"\n"
+		"audience: city-a-info\n"
+		"  subject:    p-0001\n"
+		"  enterprise: 91350100M000100Y43\n"
+		"  card:       (none)\n"
+		"  agencies:   (none)\n"
+		"  issued:     2027-01-15 08:00:00 UTC\n"
+		"  expires:    2027-01-15 08:05:00 UTC (valid, 5 min 0 s left)\n";
+	struct oc_login_url u = url_of("http://127.0.0.1:8443");
+	struct oc_login_token p = password_token(TOKEN_A, SESSION_A);
+	json_t *root = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	bool replaced = false;
+	FILE *mem;
+
+	(void)state;
+	assert_int_equal(oc_ccache_put(&root, &u, "city-a-info", &p, NOW, &replaced), ONECARD_OK);
+	mem = open_memstream(&out, &len);
+	assert_non_null(mem);
+	assert_int_equal(oc_ccache_show(root, "/x", NOW, mem), ONECARD_OK);
+	assert_int_equal(fclose(mem), 0);
+	assert_string_equal(out, want);
+	assert_null(strstr(out, "ocs1_"));
+	assert_null(strstr(out, "eyJ"));
+	free(out);
+	json_decref(root);
+	oc_login_token_clear(&p);
+}
+
 /* Strings from the file cannot drive the terminal. */
 static void show_sanitizes(void **state)
 {
@@ -1048,11 +1227,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(file_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(remove_overwrites, setup, teardown),
 		cmocka_unit_test(put_merges_and_replaces),
+		cmocka_unit_test(put_password_login),
 		cmocka_unit_test(put_bounded),
 		cmocka_unit_test(grant_tokens),
 		cmocka_unit_test(grant_bounded),
 		cmocka_unit_test(show_lists_without_tokens),
 		cmocka_unit_test(show_lists_session),
+		cmocka_unit_test(show_lists_password_session),
 		cmocka_unit_test(show_sanitizes),
 	};
 

@@ -8,7 +8,8 @@
  * negative case, the SSO session of a login answer and the answer of
  * /v1/token among them (docs/sso.md); the form bodies of /v1/token and
  * /v1/logout, exact and decoded again by the test's own percent-decoder;
- * error bodies; the exit class of every error code.
+ * error bodies; the exit class of every error code. The password login's
+ * body and answer are test_login_password.c's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -489,10 +490,13 @@ static int parse_token(const char *body, struct oc_login_token *t, const char **
 	return oc_login_token_parse(body, strlen(body), AUDIENCE, t, why);
 }
 
+static char *answer_with(const char *name, const char *value);
+
 static void token_answer(void **state)
 {
 	struct oc_login_token t;
 	const char *why = NULL;
+	char *body;
 
 	(void)state;
 	assert_int_equal(parse_token(GOOD_ANSWER, &t, &why), ONECARD_OK);
@@ -504,9 +508,16 @@ static void token_answer(void **state)
 	assert_string_equal(t.audience, AUDIENCE);
 	assert_int_equal(json_array_size(t.agencies), 2);
 	assert_string_equal(json_string_value(json_array_get(t.agencies, 1)), "customs");
+	assert_string_equal(t.acr, ""); /* none named */
 	oc_login_token_clear(&t);
 	assert_null(t.access_token);
 	assert_null(t.agencies);
+	/* An acr named is kept. */
+	body = answer_with("acr", "\"card\"");
+	assert_int_equal(parse_token(body, &t, &why), ONECARD_OK);
+	assert_string_equal(t.acr, "card");
+	oc_login_token_clear(&t);
+	free(body);
 	/* token_type is case-insensitive (RFC 6749 §5.1). */
 	assert_int_equal(parse_token("{\"access_token\":\"a.b.c\",\"token_type\":\"bearer\","
 				     "\"expires_in\":86400,\"sub\":\"s\",\"ent\":\"e\","
@@ -582,6 +593,11 @@ static void token_answer_refused(void **state)
 		{"audience", NULL},
 		{"audience", "\"other-module\""},
 		{"audience", "[\"provincial-portal\"]"},
+		/* acr, when named: a card login's, never the password login's */
+		{"acr", "\"pwd-otp\""},
+		{"acr", "\"\""},
+		{"acr", "1"},
+		{"acr", "\"card-card-card-card-card-card-car\""},
 	};
 	struct oc_login_token t;
 	const char *why = NULL;
@@ -1186,7 +1202,10 @@ static void exit_classes(void **state)
 		{"database_unavailable", 503, OC_LOGIN_EXIT_UNAVAILABLE},
 		{"directory_unavailable", 503, OC_LOGIN_EXIT_UNAVAILABLE},
 		{"internal", 500, OC_LOGIN_EXIT_UNAVAILABLE},
+		{"invalid_credentials", 401, OC_LOGIN_EXIT_BAD_CREDENTIALS},
+		{"locked", 429, OC_LOGIN_EXIT_LOCKED},
 		/* unknown codes: by status */
+		{"something_new", 429, OC_LOGIN_EXIT_LOCKED},
 		{"something_new", 401, OC_LOGIN_EXIT_AUTH_FAILED},
 		{"something_new", 403, OC_LOGIN_EXIT_DENIED},
 		{"something_new", 400, OC_LOGIN_EXIT_REFUSED},

@@ -616,6 +616,13 @@ static int build_module(const struct ctx *c, const struct pc_node *list, size_t 
 	if (r == 0) {
 		r = build_module_agencies(c, g, m);
 	}
+	if (r == 0 && (m->acr & OC_ACR_PWD_OTP) != 0 && m->agencies_len > 0) {
+		/* A password + TOTP login proves no agency: such a module could
+		 * only ever refuse it. */
+		return fail(c, find(g, "agencies")->line,
+			    "a module that admits pwd-otp requires no agencies (a password "
+			    "login proves none)");
+	}
 	if (r == 0) {
 		r = member_int(c, g, "token_lifetime", "a module", OC_POLICY_TOKEN_LIFETIME_MIN,
 			       OC_POLICY_TOKEN_LIFETIME_MAX, &token_lifetime_default,

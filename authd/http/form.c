@@ -192,6 +192,18 @@ out:
 		OPENSSL_cleanse(value, 3u * OC_HTTP_FORM_VALUE_MAX + 1u);
 		free(value);
 	}
+	if (form != NULL) {
+		/* Refused after some values were kept: they may be credentials. */
+		const char *key;
+		json_t *v;
+
+		json_object_foreach (form, key, v) {
+			if (json_is_string(v)) {
+				OPENSSL_cleanse((char *)json_string_value(v),
+						json_string_length(v));
+			}
+		}
+	}
 	json_decref(form);
 	if (why != NULL) {
 		*why = reason;

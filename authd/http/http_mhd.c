@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include <onecard/error.h>
 
@@ -446,9 +447,16 @@ static int append_body(struct oc_http_server *srv, struct request_state *st, con
 		while (cap < st->body_len + len) {
 			cap = cap > srv->body_max / 2u ? srv->body_max : cap * 2u;
 		}
-		grown = realloc(st->body, cap);
+		/* Not realloc: bodies carry passwords, codes and credentials,
+		 * and the old buffer is wiped before it goes back. */
+		grown = malloc(cap);
 		if (grown == NULL) {
 			return ONECARD_ERR_NOMEM;
+		}
+		if (st->body != NULL) {
+			memcpy(grown, st->body, st->body_len);
+			OPENSSL_cleanse(st->body, st->body_cap);
+			free(st->body);
 		}
 		st->body = grown;
 		st->body_cap = cap;
@@ -547,6 +555,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		return;
 	}
 	*req_cls = NULL;
+	if (st->body != NULL) {
+		OPENSSL_cleanse(st->body, st->body_cap);
+	}
 	free(st->body);
 	free(st);
 	pthread_mutex_lock(&srv->lock);

@@ -40,7 +40,6 @@ struct grant {
 	const char *audience;
 	const oc_module *module;
 	struct session s;
-	int session_found;
 	struct authd_trust *trust;
 	struct oc_keyring *keys;
 	struct minted tok;
@@ -130,7 +129,6 @@ static enum authd_reason session_by_credential(struct grant *g, const char *cred
 	why = authd_session_find(g->a, hash, NULL, 1, &g->s, g->detail);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	g->reason = why;
-	g->session_found = why == AR_OK;
 	return why;
 }
 
@@ -155,7 +153,6 @@ static enum authd_reason session_by_access_token(struct grant *g, const char *to
 	}
 	why = authd_session_find(g->a, NULL, sid, 1, &g->s, g->detail);
 	g->reason = why;
-	g->session_found = why == AR_OK;
 	if (why == AR_OK && strcmp(sub, g->s.row.person_id) != 0) {
 		why = refuse(g, AR_INVALID_GRANT, "subject_token is not its session's");
 	}
@@ -254,7 +251,9 @@ static void record(struct grant *g)
 	row.remote_addr = g->remote_addr;
 	row.grant = g->grant;
 	row.subject_type = g->subject_type;
-	row.sid = g->session_found ? g->s.row.sid : NULL;
+	/* The session's sid whenever the store found one, live or not: a
+	 * logged-out credential used again is worth seeing in the audit. */
+	row.sid = g->s.row.sid[0] != '\0' ? g->s.row.sid : NULL;
 	row.audience = g->audience;
 	row.reason = g->reason;
 	row.detail = g->detail;

@@ -99,6 +99,14 @@ static int handle_login(void *app, const struct oc_http_request *req, struct oc_
 	} else {
 		r = reply_reason(resp, res.reason, res.detail);
 	}
+	if (res.answer != NULL) {
+		/* The answer held the access token and the session credential. */
+		json_t *t = json_object_get(res.answer, "access_token");
+		json_t *c = json_object_get(res.answer, "refresh_token");
+
+		OPENSSL_cleanse((char *)json_string_value(t), json_string_length(t));
+		OPENSSL_cleanse((char *)json_string_value(c), json_string_length(c));
+	}
 	json_decref(res.answer);
 	return r;
 }

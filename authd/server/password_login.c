@@ -38,6 +38,9 @@
 #define USERNAME_MAX OC_DIR_PERSON_ID_MAX
 #define PASSWORD_MAX OC_DIR_PASSWORD_MAX
 #define OTP_MAX	     OC_OTP_DIGITS_MAX
+/* A person id no one is enrolled under: the code's check for a wrong
+ * password (never accepted: no secret, only the dummy work). */
+#define OTP_STAND_IN "onecard.no-such-person"
 
 struct pw_login {
 	struct authd *a;
@@ -48,6 +51,7 @@ struct pw_login {
 	struct oc_dir_pw_owner owner;
 	int owner_known;
 	int count_failure; /* a wrong user name, password or code */
+	int64_t failures;  /* counted with this attempt */
 	int64_t locked_until;
 	struct oc_keyring *keys;
 	struct minted tok;
@@ -119,6 +123,11 @@ static enum authd_reason parse(struct pw_login *l, const json_t *body)
 	}
 	l->otp = member(body, "otp", OTP_MAX, &len);
 	l->audience = member(body, "audience", OC_POLICY_ID_MAX, &len);
+	for (i = 0; l->audience != NULL && i < len; i++) {
+		if ((unsigned char)l->audience[i] < 0x21 || (unsigned char)l->audience[i] > 0x7e) {
+			l->audience = NULL; /* no module id has such a byte */
+		}
+	}
 	if (l->username == NULL || l->password == NULL || l->otp == NULL || l->audience == NULL) {
 		return refuse(l, AR_INVALID_REQUEST,
 			      "username (1..%u bytes), password (1..%u bytes), otp (6 or 8 "
@@ -138,6 +147,14 @@ static enum authd_reason check_module(struct pw_login *l)
 		l->missing = json_pack("{s:s}", "acr", "card");
 		return refuse(l, AR_ACCESS_DENIED, "module %s requires a card login",
 			      l->module->id);
+	}
+	/* A password login proves no agency (the policy refuses such a
+	 * module; checked here too, as /v1/token and /v1/authz do). */
+	if (l->module->agencies_len > 0) {
+		l->missing = json_pack("{s:[s]}", "agencies", l->module->agencies[0]);
+		return refuse(l, AR_ACCESS_DENIED,
+			      "module %s requires a card login with the %s certificate",
+			      l->module->id, l->module->agencies[0]);
 	}
 	return AR_OK;
 }
@@ -175,6 +192,25 @@ static enum authd_reason check_lockout(struct pw_login *l)
 						  ? l->locked_until - authd_now()
 						  : 1));
 	}
+	/* The attempt counts as a failure before the password is checked
+	 * (a success clears the count): attempts racing in together cannot
+	 * all slip past the lock. When others were counted between the read
+	 * above and this count, and their number reached the lock, this one
+	 * waits too. */
+	r = oc_astore_lockout_fail(l->a->store, l->subject, &l->failures, &l->locked_until);
+	if (r != ONECARD_OK) {
+		authd_log("lockout: %s (%s)", onecard_err_code(r), oc_astore_diagnostic());
+		return refuse(l, AR_DATABASE_UNAVAILABLE, "the database did not answer");
+	}
+	if (l->failures > failures + 1 && l->failures > OC_ASTORE_LOCK_FREE_FAILURES) {
+		(void)snprintf(l->audit_detail, sizeof(l->audit_detail),
+			       "locked: %lld attempts at once",
+			       (long long)(l->failures - failures));
+		return refuse(l, AR_LOCKED, "too many failed attempts: try again in %lld s",
+			      (long long)(l->locked_until - authd_now() > 0
+						  ? l->locked_until - authd_now()
+						  : 1));
+	}
 	return AR_OK;
 }
 
@@ -182,6 +218,7 @@ static enum authd_reason check_password(struct pw_login *l)
 {
 	struct oc_dir *dir;
 	enum oc_dir_pw_check r;
+	int stand_in;
 
 	dir = dir_pool_get(l->a->dirs);
 	r = oc_dir_check_password(dir, l->username, l->password, strlen(l->password), &l->owner);
@@ -194,6 +231,12 @@ static enum authd_reason check_password(struct pw_login *l)
 		l->owner_known = 1;
 		return AR_OK;
 	case OC_DIR_PW_WRONG:
+		/* The code's check costs a round trip and an HMAC when the
+		 * password is right: spend the same on a wrong one, so that the
+		 * answer's time does not tell the password right apart. */
+		stand_in = oc_otp_verify(l->a->otp_store, l->a->otp_key, OTP_STAND_IN, l->otp,
+					 strlen(l->otp), authd_now(), NULL, NULL);
+		(void)stand_in;
 		return wrong_credentials(l, "wrong user name or password");
 	case OC_DIR_PW_SUSPENDED:
 		l->owner_known = 1;
@@ -261,26 +304,19 @@ static enum authd_reason issue(struct pw_login *l)
 	return AR_OK;
 }
 
-/* Counts a failure (the lock it may start is audited with the row). */
-static void count_failure(struct pw_login *l)
+/* The lock a failed attempt started (counted in check_lockout) goes
+ * into its audit row. */
+static void note_lock(struct pw_login *l)
 {
-	int64_t failures = 0, locked_until = 0;
 	size_t used;
 
-	if (!l->count_failure) {
+	if (!l->count_failure || l->locked_until <= 0) {
 		return;
 	}
-	if (oc_astore_lockout_fail(l->a->store, l->subject, &failures, &locked_until) !=
-	    ONECARD_OK) {
-		authd_log("lockout: a failure could not be counted (%s)", oc_astore_diagnostic());
-		return;
-	}
-	if (locked_until > 0) {
-		used = strlen(l->audit_detail);
-		(void)snprintf(l->audit_detail + used, sizeof(l->audit_detail) - used,
-			       "; failure %lld: locked for %lld s", (long long)failures,
-			       (long long)(locked_until - authd_now()));
-	}
+	used = strlen(l->audit_detail);
+	(void)snprintf(l->audit_detail + used, sizeof(l->audit_detail) - used,
+		       "; failure %lld: locked for %lld s", (long long)l->failures,
+		       (long long)(l->locked_until - authd_now()));
 }
 
 static void record(struct pw_login *l)
@@ -398,7 +434,7 @@ int authd_handle_password_login(void *app, const struct oc_http_request *req,
 	/* The first refusal stops the line and leaves its reason in l. */
 	(void)(parse(l, body) == AR_OK && check_module(l) == AR_OK && check_lockout(l) == AR_OK &&
 	       check_password(l) == AR_OK && check_otp(l) == AR_OK && issue(l) == AR_OK);
-	count_failure(l);
+	note_lock(l);
 	if (l->reason == AR_OK && oc_astore_lockout_clear(l->a->store, l->subject) != ONECARD_OK) {
 		authd_log("lockout: a count could not be cleared (%s)", oc_astore_diagnostic());
 	}

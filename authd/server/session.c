@@ -219,8 +219,16 @@ enum authd_reason authd_session_recheck(struct authd *a, struct authd_trust *t, 
 	for (i = 0; i < n; i++) {
 		why = check_stored_cert(a, t, json_array_get(certs, i), &s->certs[i], cause);
 		if (why != AR_OK) {
-			if (authd_reason_status(why) >= 500) {
-				(void)snprintf(detail, AUTHD_DETAIL_MAX, "%s", cause);
+			/* A fault of authd's, or a CRL late or missing for now: refused
+			 * for the time being, the session left alone (fails closed,
+			 * ends nothing that a published CRL would let on again). */
+			if (authd_reason_status(why) >= 500 || why == AR_CRL_STALE ||
+			    why == AR_CERT_STATUS_UNKNOWN) {
+				(void)snprintf(detail, AUTHD_DETAIL_MAX, "%.200s (%s)", cause,
+					       authd_reason_code(why));
+				if (authd_reason_status(why) < 500) {
+					why = AR_INVALID_GRANT;
+				}
 				goto out;
 			}
 			why = end_for(a, s, why, remote_addr, detail, cause);
@@ -252,6 +260,13 @@ enum authd_reason authd_session_recheck(struct authd *a, struct authd_trust *t, 
 		(void)snprintf(detail, AUTHD_DETAIL_MAX, "directory lookup: %s",
 			       onecard_err_code(r));
 		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(who.agency[i], s->certs[i]->agency) != 0) {
+			why = end_for(a, s, AR_CERT_UNKNOWN, remote_addr, detail,
+				      "the directory records another agency for a certificate");
+			goto out;
+		}
 	}
 	if (strcmp(who.card.id, s->row.card_id) != 0 ||
 	    strcmp(who.person.id, s->row.person_id) != 0 ||

@@ -46,6 +46,9 @@ static int end_session_of(struct authd *a, const char *token, const char *reason
 	const char *sid;
 	int r = ONECARD_OK;
 
+	if (remote_addr != NULL && remote_addr[0] == '\0') {
+		remote_addr = NULL; /* unknown: the store wants NULL */
+	}
 	if (authd_session_credential_hash(token, strlen(token), hash) == ONECARD_OK) {
 		r = oc_astore_session_end(a->store, hash, NULL, reason, remote_addr, NULL);
 		OPENSSL_cleanse(hash, sizeof(hash));
@@ -55,9 +58,6 @@ static int end_session_of(struct authd *a, const char *token, const char *reason
 		r = oc_astore_session_end(a->store, NULL, sid, reason, remote_addr, NULL);
 	}
 	onecard_claims_free(claims);
-	if (r == ONECARD_ERR_INVALID_ARG) {
-		r = ONECARD_OK; /* a sid of no possible session: nothing to end */
-	}
 	if (r != ONECARD_OK) {
 		authd_log("session: could not end a session: %s (%s)", onecard_err_code(r),
 			  oc_astore_diagnostic());
@@ -148,6 +148,7 @@ static int client_authenticated(const struct authd *a, const struct oc_http_requ
 	}
 	n = EVP_DecodeBlock(decoded, (const unsigned char *)h, (int)b64_len);
 	if (n < 0) {
+		OPENSSL_cleanse(decoded, sizeof(decoded));
 		return 0;
 	}
 	/* EVP_DecodeBlock counts the padding as zero bytes. */
@@ -200,11 +201,17 @@ static json_t *introspect_session(struct authd *a, const char *token, const char
 	if (*why == AR_OK) {
 		exp = s.row.expires_at < s.row.idle_expires_at ? s.row.expires_at
 							       : s.row.idle_expires_at;
-		out = json_pack(
-			"{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "active", 1, "token_type",
-			"refresh_token", "iss", a->cfg.issuer, "sub", s.row.person_id, "ent",
-			s.row.enterprise_uscc, "card", s.row.card_id, "acr", s.row.acr, "iat",
-			(json_int_t)s.row.created_at, "exp", (json_int_t)exp, "sid", s.row.sid);
+		out = json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "active", 1, "token_type",
+				"refresh_token", "iss", a->cfg.issuer, "sub", s.row.person_id,
+				"ent", s.row.enterprise_uscc, "acr", s.row.acr, "iat",
+				(json_int_t)s.row.created_at, "exp", (json_int_t)exp, "sid",
+				s.row.sid);
+		/* A password + TOTP session has no card. */
+		if (out != NULL && s.row.card_id[0] != '\0' &&
+		    json_object_set_new(out, "card", json_string(s.row.card_id)) != 0) {
+			json_decref(out);
+			out = NULL;
+		}
 		if (out == NULL) {
 			*why = AR_INTERNAL;
 		}
@@ -257,7 +264,12 @@ static json_t *introspect_access_token(struct authd *a, const char *token, enum 
 	json_array_foreach (json_object_get(all, "agencies"), i, agency) {
 		(void)json_array_append(ids, json_object_get(agency, "id"));
 	}
-	if (out == NULL || ids == NULL || json_object_set_new(out, "agencies", ids) != 0) {
+	if (out == NULL || ids == NULL) {
+		json_decref(out);
+		out = NULL;
+		*why = AR_INTERNAL;
+	} else if (json_object_set_new(out, "agencies", ids) != 0) {
+		/* set_new took ids whatever its result */
 		json_decref(out);
 		out = NULL;
 		*why = AR_INTERNAL;

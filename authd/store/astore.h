@@ -94,8 +94,10 @@ struct oc_astore_challenge {
  * The SSO session a successful login opens (docs/sso.md). Stored with the
  * login, in the same transaction; only the credential's SHA-256 is kept.
  *  - certs_json: a JSON array, one object per certificate the login
- *    proved, {"agency": id, "sha256": hex, "der": base64 (RFC 4648 §4)},
- *    so that every use of the session can check them again;
+ *    proved, {"agency": id, "sha256": hex, "x5c": [base64url DER, the
+ *    card certificate first, then the CA certificates the login sent]},
+ *    so that every use of the session can check them again ("[]" for a
+ *    password + TOTP session);
  *  - amr_json: a JSON array of strings (["sc","pin"]).
  *  - acr, amr_json and certs_json are required.
  * Timeouts are seconds (1..OC_ASTORE_SESSION_TIMEOUT_MAX), counted by the

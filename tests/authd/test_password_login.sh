@@ -208,6 +208,18 @@ expect_eq "audit: the locked attempt" "pwd-otp refused locked" "$(last_login)"
 case_ "an unknown user name locks the same way" 401 invalid_credentials ghost-1 x 000000 city-a-info
 for i in 2 3 4 5; do pw_login l ghost-1 "x$i" 000000 city-a-info >/dev/null; done
 case_ "an unknown user name, locked" 429 locked ghost-1 x 000000 city-a-info
+# Twelve wrong attempts at once for a fresh name: each is counted before
+# its password is looked at, so at most five get past the count to the
+# directory (the others are locked), whatever the interleaving.
+for i in $(seq 12); do
+  { pw_login "race-$i" ghost-2 "wrong $i" 000000 city-a-info; echo; } >"$WORK/race-$i.status" &
+done
+wait
+n401=$(cat "$WORK"/race-*.status | grep -c '^401$')
+n429=$(cat "$WORK"/race-*.status | grep -c '^429$')
+expect_eq "12 racing attempts: every one answered 401 or 429" 12 "$((n401 + n429))"
+if [ "$n401" -le 5 ]; then ok "at most 5 racing attempts reached the password check ($n401)"; else not_ok "racing attempts past the lock: $n401 (want <= 5)"; fi
+expect_eq "the name is locked now" 429 "$(pw_login race-after ghost-2 wrong 000000 city-a-info)"
 expect_eq "no user name is stored, only hashes" 0 "$(sql "SELECT count(*) FROM authd_password_failures WHERE subject !~ '^[0-9a-f]{64}$'")"
 echo "# waiting for the 30 s lock to expire"
 sleep "$(($(sed -n 's/^Retry-After: \([0-9]*\).*/\1/p' "$WORK/c.headers" | tr -d '\r') + 1))"

@@ -336,10 +336,18 @@ static void test_pwd_otp_implies_card(void **state)
 
 	(void)state;
 	template_text(text, sizeof(text), NULL, NULL, NULL,
-		      MODULE(M_ID, M_PLATFORM, "acr = [ \"pwd-otp\" ];", M_AGENCIES, M_LIFE), NULL);
+		      MODULE(M_ID, M_PLATFORM, "acr = [ \"pwd-otp\" ];", "agencies = [ ];", M_LIFE),
+		      NULL);
 	p = load_ok("pwd-otp.conf", text);
 	assert_int_equal(oc_policy_module(p, "portal")->acr, OC_ACR_CARD | OC_ACR_PWD_OTP);
 	oc_policy_free(p);
+	/* A password login proves no agency: a pwd-otp module demanding one
+	 * could only refuse it. */
+	template_text(
+		text, sizeof(text), NULL, NULL, NULL,
+		MODULE(M_ID, M_PLATFORM, "acr = [ \"card\", \"pwd-otp\" ];", M_AGENCIES, M_LIFE),
+		NULL);
+	expect_error("pwd-otp-agencies.conf", text, 9, "admits pwd-otp requires no agencies");
 }
 
 /* The optional session group: defaults, values, and each refusal (the

@@ -1,8 +1,8 @@
 /*
  * One line about a libpq failure, safe to log: the words of the reason,
  * never a value that was sent or stored. Shared by every onecard part
- * that talks to PostgreSQL (ca/store_pg.c, authd/store/astore_pg.c,
- * db/pg_migrate.c).
+ * that talks to PostgreSQL (ca/store_pg.c, db/pg_migrate.c, db/pg_pool.c
+ * and the stores over it: authd/store/astore_pg.c, otp/otp_store_pg.c).
  */
 #ifndef ONECARD_DB_PG_REASON_H
 #define ONECARD_DB_PG_REASON_H

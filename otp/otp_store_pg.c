@@ -1,24 +1,22 @@
 /*
  * The TOTP store in PostgreSQL (otp.h, docs/otp.md "The store"): the
- * only file of otp/ that calls libpq. A pool of lazily opened
- * connections, one reset per call, and the statements, each sent with
+ * only file of otp/ that calls libpq. The statements, each sent with
  * PQexecParams (values apart from the SQL text, in text form; the blob
- * as hex through encode/decode, whatever bytea_output says).
+ * as hex through encode/decode, whatever bytea_output says), over the
+ * pool of db/pg_pool.h: lazily opened connections, one reset per call.
  *
  * The retry rule is authd's store's (docs/authd-store.md,
- * "Reconnecting"): every write is an explicit BEGIN ... COMMIT, so a
- * connection lost before the COMMIT was sent wrote nothing and the
- * transaction may run again on the reset connection; once the COMMIT is
- * sent a lost connection leaves the outcome unknown and the call fails.
- * Reads and the migrations repeat safely.
+ * "Reconnecting"; applied by oc_pg_pool_run): every write is an explicit
+ * BEGIN ... COMMIT, so a connection lost before the COMMIT was sent
+ * wrote nothing and the transaction may run again on the reset
+ * connection; once the COMMIT is sent a lost connection leaves the
+ * outcome unknown and the call fails. Reads and the migrations repeat
+ * safely.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -29,214 +27,41 @@
 #include "otp.h"
 #include "otp_int.h"
 #include "pg_migrate.h"
-#include "pg_reason.h"
+#include "pg_pool.h"
 
 #define INT_TEXT_MAX 24u /* bytes of a decimal int64, sign and NUL included */
 #define BLOB_HEX_MAX (2u * OC_OTP_BLOB_MAX + 1u)
-#define STR_(x)	     #x
-#define STR(x)	     STR_(x)
-#define BEGIN_SQL    "BEGIN ISOLATION LEVEL READ COMMITTED"
 
 struct oc_otp_store {
-	pthread_mutex_t mu; /* guards n_free and free_ids */
-	pthread_cond_t cv;  /* signalled when a connection is given back */
-	int mu_ok, cv_ok;
-	char *conninfo; /* may hold a password: wiped on free */
-	size_t conninfo_len;
-	unsigned n_free;
-	unsigned free_ids[OC_OTP_POOL_MAX]; /* a stack: the warmest on top */
-	PGconn *conns[OC_OTP_POOL_MAX];	    /* NULL until first used */
+	struct oc_pg_pool *pool; /* db/pg_pool.h: the connections, lazily opened */
 };
 
-/* One public call on one borrowed connection. */
-struct call {
-	struct oc_otp_store *st;
-	unsigned id;
-	PGconn *conn;
-	int reset_used;	 /* connected or reset once already */
-	int commit_sent; /* a COMMIT went out */
-	char reason[OC_OTP_DIAG_MAX + 1];
-};
+_Static_assert(OC_OTP_POOL_MAX <= OC_PG_POOL_MAX, "the pool holds the largest store");
+_Static_assert(OC_OTP_CONNINFO_MAX <= OC_PG_CONNINFO_MAX, "the pool takes the conninfo");
+_Static_assert(OC_PG_REASON_MAX == OC_OTP_DIAG_MAX + 1, "a call's reason fills the diagnostic");
 
-typedef int (*op_fn)(struct call *c, void *arg);
-
-/* libpq prints server notices on stderr by default; library code must
- * not write anything. */
-static void quiet_notices(void *arg, const char *message)
+/* Runs op on a connection of the pool (again once after a reset, by the
+ * retry rule above: db/pg_pool.h); sets the diagnostic. */
+static int with_connection(struct oc_otp_store *st, oc_pg_op_fn op, void *arg)
 {
-	(void)arg;
-	(void)message;
-}
-
-static void say(struct call *c, const char *text)
-{
-	oc_pg_one_line(text, c->reason, sizeof(c->reason));
-}
-
-/* ---- the pool ------------------------------------------------------------ */
-
-static int borrow(struct oc_otp_store *st, struct call *c)
-{
-	struct timespec deadline;
-	int e = 0;
-
-	memset(c, 0, sizeof(*c));
-	c->st = st;
-	if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0) {
-		oc_otp_diag_set("the clock could not be read");
-		return ONECARD_ERR_INTERNAL;
-	}
-	deadline.tv_sec += OC_OTP_BORROW_WAIT_SECONDS;
-	if (pthread_mutex_lock(&st->mu) != 0) {
-		oc_otp_diag_set("the pool's lock failed");
-		return ONECARD_ERR_INTERNAL;
-	}
-	while (st->n_free == 0 && e == 0) {
-		e = pthread_cond_timedwait(&st->cv, &st->mu, &deadline);
-	}
-	if (st->n_free == 0) {
-		(void)pthread_mutex_unlock(&st->mu);
-		oc_otp_diag_set(e == ETIMEDOUT ? "every database connection stayed busy"
-					       : "the pool's wait failed");
-		return e == ETIMEDOUT ? ONECARD_ERR_DATABASE : ONECARD_ERR_INTERNAL;
-	}
-	c->id = st->free_ids[--st->n_free];
-	(void)pthread_mutex_unlock(&st->mu);
-	return ONECARD_OK;
-}
-
-/* Ends a transaction left open, then returns the connection (a broken
- * one too: the next call that takes it resets it). */
-static void give_back(struct call *c)
-{
-	struct oc_otp_store *st = c->st;
-	PGTransactionStatusType ts;
-
-	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK) {
-		ts = PQtransactionStatus(c->conn);
-		if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
-			PQclear(PQexec(c->conn, "ROLLBACK"));
-		}
-	}
-	if (pthread_mutex_lock(&st->mu) != 0) {
-		return; /* the connection is lost to the pool rather than shared */
-	}
-	st->free_ids[st->n_free++] = c->id;
-	(void)pthread_cond_signal(&st->cv);
-	(void)pthread_mutex_unlock(&st->mu);
-}
-
-/* The borrowed slot's connection, opened on first use and reset when
- * found broken: either counts as this call's one reset. */
-static int open_conn(struct call *c)
-{
-	static const char *const keys[] = {"connect_timeout",  "application_name",
-					   "client_encoding",  "keepalives",
-					   "keepalives_idle",  "keepalives_interval",
-					   "keepalives_count", "options",
-					   "dbname",	       NULL};
-	/* Defaults: what the conninfo (expanded as "dbname", last) says
-	 * overrides them. */
-	const char *const values[] = {
-		STR(OC_OTP_CONNECT_TIMEOUT_SECONDS),
-		"onecard-otp",
-		"UTF8",
-		"1",
-		"30",
-		"10",
-		"3",
-		"-c statement_timeout=" STR(OC_OTP_STATEMENT_TIMEOUT_SECONDS) "s",
-		c->st->conninfo,
-		NULL};
-	PGconn **slot = &c->st->conns[c->id];
-
-	if (*slot == NULL) {
-		*slot = PQconnectdbParams(keys, values, 1);
-		if (*slot == NULL) {
-			say(c, "out of memory opening a connection");
-			return ONECARD_ERR_NOMEM;
-		}
-		(void)PQsetNoticeProcessor(*slot, quiet_notices, NULL);
-		c->reset_used = 1;
-	} else if (PQstatus(*slot) != CONNECTION_OK) {
-		PQreset(*slot);
-		c->reset_used = 1;
-	}
-	c->conn = *slot;
-	if (PQstatus(c->conn) != CONNECTION_OK) {
-		oc_pg_reason(c->conn, NULL, c->reason, sizeof(c->reason));
-		return ONECARD_ERR_DATABASE;
-	}
-	return ONECARD_OK;
-}
-
-static int may_repeat(const struct call *c)
-{
-	return !c->reset_used && !c->commit_sent && c->conn != NULL &&
-	       PQstatus(c->conn) == CONNECTION_BAD;
-}
-
-/* Borrows a connection, runs op (again once after a reset when
- * may_repeat), gives it back; sets the diagnostic. */
-static int with_connection(struct oc_otp_store *st, op_fn op, void *arg)
-{
-	struct call c;
+	char reason[OC_PG_REASON_MAX];
 	int r;
 
-	r = borrow(st, &c);
-	if (r != ONECARD_OK) {
-		return r;
-	}
-	r = open_conn(&c);
-	if (r == ONECARD_OK) {
-		r = op(&c, arg);
-	}
-	if (r == ONECARD_ERR_DATABASE && may_repeat(&c)) {
-		PQreset(c.conn);
-		c.reset_used = 1;
-		if (PQstatus(c.conn) == CONNECTION_OK) {
-			c.commit_sent = 0;
-			c.reason[0] = '\0';
-			r = op(&c, arg);
-		} else {
-			oc_pg_reason(c.conn, NULL, c.reason, sizeof(c.reason));
-		}
-	}
-	give_back(&c);
-	if (r == ONECARD_OK) {
-		oc_otp_diag_set("");
-	} else if (c.reason[0] != '\0') {
-		oc_otp_diag_set(c.reason);
-	} else {
-		oc_otp_diag_set(onecard_strerror(r));
-	}
+	r = oc_pg_pool_run(st->pool, op, arg, reason, sizeof(reason));
+	oc_otp_diag_set(reason);
 	return r;
-}
-
-static int init_sync(struct oc_otp_store *st)
-{
-	pthread_condattr_t attr;
-
-	if (pthread_mutex_init(&st->mu, NULL) != 0) {
-		return ONECARD_ERR_INTERNAL;
-	}
-	st->mu_ok = 1;
-	if (pthread_condattr_init(&attr) != 0) {
-		return ONECARD_ERR_INTERNAL;
-	}
-	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-	    pthread_cond_init(&st->cv, &attr) == 0) {
-		st->cv_ok = 1;
-	}
-	(void)pthread_condattr_destroy(&attr);
-	return st->cv_ok ? ONECARD_OK : ONECARD_ERR_INTERNAL;
 }
 
 int oc_otp_store_new(const char *conninfo, unsigned pool_size, oc_otp_store **out)
 {
+	struct oc_pg_pool_config cfg = {conninfo,
+					pool_size,
+					"onecard-otp",
+					OC_OTP_CONNECT_TIMEOUT_SECONDS,
+					OC_OTP_STATEMENT_TIMEOUT_SECONDS,
+					OC_OTP_BORROW_WAIT_SECONDS};
 	struct oc_otp_store *st = NULL;
-	size_t len;
-	unsigned i;
+	char reason[OC_PG_REASON_MAX];
 	int r = ONECARD_ERR_INTERNAL;
 
 	oc_otp_diag_set("");
@@ -249,117 +74,39 @@ int oc_otp_store_new(const char *conninfo, unsigned pool_size, oc_otp_store **ou
 		oc_otp_diag_set("the conninfo is missing or the pool size is not 1..64");
 		return ONECARD_ERR_INVALID_ARG;
 	}
-	len = strnlen(conninfo, OC_OTP_CONNINFO_MAX + 1);
-	if (len > OC_OTP_CONNINFO_MAX) {
+	if (strnlen(conninfo, OC_OTP_CONNINFO_MAX + 1) > OC_OTP_CONNINFO_MAX) {
 		oc_otp_diag_set("the conninfo is longer than its maximum");
 		return ONECARD_ERR_TOO_LARGE;
 	}
 	st = calloc(1, sizeof(*st));
 	if (st == NULL) {
+		oc_otp_diag_set("out of memory");
 		r = ONECARD_ERR_NOMEM;
 		goto out;
 	}
-	st->conninfo = malloc(len + 1);
-	if (st->conninfo == NULL) {
-		r = ONECARD_ERR_NOMEM;
-		goto out;
-	}
-	memcpy(st->conninfo, conninfo, len + 1);
-	st->conninfo_len = len;
-	r = init_sync(st);
+	r = oc_pg_pool_new(&cfg, &st->pool, reason, sizeof(reason));
 	if (r != ONECARD_OK) {
-		oc_otp_diag_set("the pool's lock could not be made");
+		oc_otp_diag_set(reason);
 		goto out;
 	}
-	for (i = 0; i < pool_size; i++) {
-		st->free_ids[i] = pool_size - 1 - i; /* slot 0 on top */
-	}
-	st->n_free = pool_size;
 	*out = st;
 	st = NULL;
 	r = ONECARD_OK;
 out:
-	if (r == ONECARD_ERR_NOMEM) {
-		oc_otp_diag_set("out of memory");
-	}
 	oc_otp_store_free(st);
 	return r;
 }
 
 void oc_otp_store_free(oc_otp_store *st)
 {
-	unsigned i;
-
 	if (st == NULL) {
 		return;
 	}
-	for (i = 0; i < OC_OTP_POOL_MAX; i++) {
-		if (st->conns[i] != NULL) {
-			PQfinish(st->conns[i]);
-		}
-	}
-	if (st->conninfo != NULL) {
-		OPENSSL_cleanse(st->conninfo, st->conninfo_len);
-		free(st->conninfo);
-	}
-	if (st->cv_ok) {
-		(void)pthread_cond_destroy(&st->cv);
-	}
-	if (st->mu_ok) {
-		(void)pthread_mutex_destroy(&st->mu);
-	}
+	oc_pg_pool_free(st->pool);
 	free(st);
 }
 
 /* ---- statements ---------------------------------------------------------- */
-
-/* Runs a statement; keeps its result only if it has status want. */
-static int exec(struct call *c, const char *sql, int n, const char *const *values,
-		ExecStatusType want, PGresult **out)
-{
-	PGresult *res;
-
-	if (out != NULL) {
-		*out = NULL;
-	}
-	res = PQexecParams(c->conn, sql, n, NULL, values, NULL, NULL, 0);
-	if (res != NULL && PQresultStatus(res) == want) {
-		if (out != NULL) {
-			*out = res;
-		} else {
-			PQclear(res);
-		}
-		return ONECARD_OK;
-	}
-	oc_pg_reason(c->conn, res, c->reason, sizeof(c->reason));
-	PQclear(res);
-	return ONECARD_ERR_DATABASE;
-}
-
-static int begin(struct call *c)
-{
-	return exec(c, BEGIN_SQL, 0, NULL, PGRES_COMMAND_OK, NULL);
-}
-
-/* From here on a lost connection leaves the outcome unknown. */
-static int commit(struct call *c)
-{
-	PGresult *res;
-	int r = ONECARD_OK;
-
-	c->commit_sent = 1;
-	res = PQexecParams(c->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		if (PQstatus(c->conn) != CONNECTION_OK) {
-			say(c, "the connection was lost at COMMIT: the outcome is unknown");
-		} else {
-			oc_pg_reason(c->conn, res, c->reason, sizeof(c->reason));
-		}
-		r = ONECARD_ERR_DATABASE;
-	}
-	PQclear(res);
-	return r;
-}
 
 /* Lowercase hex of in[0..len) into out (2 * len + 1 bytes). */
 static void to_hex(const unsigned char *in, size_t len, char *out)
@@ -433,7 +180,7 @@ static int parse_u63(const char *text, uint64_t *out)
 
 /* ---- migrate --------------------------------------------------------------- */
 
-static int op_migrate(struct call *c, void *arg)
+static int op_migrate(struct oc_pg_call *c, void *arg)
 {
 	const struct oc_pg_schema s = {OC_OTP_MIGRATIONS_TABLE, "onecard-otp", oc_otp_migrations,
 				       oc_otp_migrations_len};
@@ -461,7 +208,7 @@ struct put_arg {
 	int replaced;
 };
 
-static int op_put(struct call *c, void *argp)
+static int op_put(struct oc_pg_call *c, void *argp)
 {
 	/* xmax is 0 for a row this statement inserted, the updating
 	 * transaction's id for one it replaced. */
@@ -477,22 +224,22 @@ static int op_put(struct call *c, void *argp)
 	PGresult *res = NULL;
 	int r;
 
-	r = begin(c);
+	r = oc_pg_begin(c);
 	if (r != ONECARD_OK) {
 		return r;
 	}
-	r = exec(c, sql, 4, values, PGRES_TUPLES_OK, &res);
+	r = oc_pg_exec(c, sql, 4, values, PGRES_TUPLES_OK, &res);
 	if (r != ONECARD_OK) {
 		return r;
 	}
 	if (PQntuples(res) != 1 || PQnfields(res) != 1) {
 		PQclear(res);
-		say(c, "the enrolment wrote no row");
+		oc_pg_say(c, "the enrolment wrote no row");
 		return ONECARD_ERR_DATABASE;
 	}
 	a->replaced = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
-	return commit(c);
+	return oc_pg_commit(c);
 }
 
 int oc_otp_store_put(oc_otp_store *st, const oc_otp_key *key, const char *person_id,
@@ -538,7 +285,7 @@ struct remove_arg {
 	int found;
 };
 
-static int op_remove(struct call *c, void *argp)
+static int op_remove(struct oc_pg_call *c, void *argp)
 {
 	static const char sql[] = "DELETE FROM authd_otp WHERE person_id = $1 RETURNING 1";
 	struct remove_arg *a = argp;
@@ -546,17 +293,17 @@ static int op_remove(struct call *c, void *argp)
 	PGresult *res = NULL;
 	int r;
 
-	r = begin(c);
+	r = oc_pg_begin(c);
 	if (r != ONECARD_OK) {
 		return r;
 	}
-	r = exec(c, sql, 1, values, PGRES_TUPLES_OK, &res);
+	r = oc_pg_exec(c, sql, 1, values, PGRES_TUPLES_OK, &res);
 	if (r != ONECARD_OK) {
 		return r;
 	}
 	a->found = PQntuples(res) > 0;
 	PQclear(res);
-	return commit(c);
+	return oc_pg_commit(c);
 }
 
 int oc_otp_store_remove(oc_otp_store *st, const char *person_id)
@@ -593,36 +340,36 @@ struct get_arg {
 
 /* Reads one row's columns into a; a value out of its form is
  * ONECARD_ERR_DATABASE (the table's CHECKs make it impossible). */
-static int read_row(struct call *c, const PGresult *res, struct get_arg *a)
+static int read_row(struct oc_pg_call *c, const PGresult *res, struct get_arg *a)
 {
 	uint64_t v = 0;
 
 	if (PQnfields(res) != 5 || PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1) ||
 	    PQgetisnull(res, 0, 2) || PQgetisnull(res, 0, 3)) {
-		say(c, "the enrolment row is not in its form");
+		oc_pg_say(c, "the enrolment row is not in its form");
 		return ONECARD_ERR_DATABASE;
 	}
 	if (from_hex(PQgetvalue(res, 0, 0), a->blob, sizeof(a->blob), &a->blob_len) != ONECARD_OK ||
 	    oc_otp_alg_parse(PQgetvalue(res, 0, 1), &a->alg) != ONECARD_OK ||
 	    parse_u63(PQgetvalue(res, 0, 2), &v) != ONECARD_OK || !oc_otp_digits_ok((unsigned)v)) {
-		say(c, "the enrolment row is not in its form");
+		oc_pg_say(c, "the enrolment row is not in its form");
 		return ONECARD_ERR_DATABASE;
 	}
 	a->digits = (unsigned)v;
 	if (parse_u63(PQgetvalue(res, 0, 3), &v) != ONECARD_OK) {
-		say(c, "the enrolment row is not in its form");
+		oc_pg_say(c, "the enrolment row is not in its form");
 		return ONECARD_ERR_DATABASE;
 	}
 	a->created_at = (int64_t)v;
 	a->has_last_step = !PQgetisnull(res, 0, 4);
 	if (a->has_last_step && parse_u63(PQgetvalue(res, 0, 4), &a->last_step) != ONECARD_OK) {
-		say(c, "the enrolment row is not in its form");
+		oc_pg_say(c, "the enrolment row is not in its form");
 		return ONECARD_ERR_DATABASE;
 	}
 	return ONECARD_OK;
 }
 
-static int op_get(struct call *c, void *argp)
+static int op_get(struct oc_pg_call *c, void *argp)
 {
 	static const char sql[] = "SELECT encode(blob, 'hex'), algorithm, digits, "
 				  "floor(extract(epoch FROM created_at))::bigint, last_step "
@@ -633,7 +380,7 @@ static int op_get(struct call *c, void *argp)
 	int r;
 
 	a->found = 0;
-	r = exec(c, sql, 1, values, PGRES_TUPLES_OK, &res);
+	r = oc_pg_exec(c, sql, 1, values, PGRES_TUPLES_OK, &res);
 	if (r != ONECARD_OK) {
 		return r;
 	}
@@ -717,7 +464,7 @@ struct accept_arg {
 	int accepted;
 };
 
-static int op_accept(struct call *c, void *argp)
+static int op_accept(struct oc_pg_call *c, void *argp)
 {
 	/* Under READ COMMITTED a second UPDATE of the row waits for the
 	 * first to commit, then re-checks its WHERE on the new row: of two
@@ -731,17 +478,17 @@ static int op_accept(struct call *c, void *argp)
 	PGresult *res = NULL;
 	int r;
 
-	r = begin(c);
+	r = oc_pg_begin(c);
 	if (r != ONECARD_OK) {
 		return r;
 	}
-	r = exec(c, sql, 3, values, PGRES_TUPLES_OK, &res);
+	r = oc_pg_exec(c, sql, 3, values, PGRES_TUPLES_OK, &res);
 	if (r != ONECARD_OK) {
 		return r;
 	}
 	a->accepted = PQntuples(res) == 1;
 	PQclear(res);
-	return commit(c);
+	return oc_pg_commit(c);
 }
 
 int oc_otp_store_accept_step(oc_otp_store *st, const struct oc_otp_record *rec, uint64_t step)

@@ -1,43 +1,37 @@
 /*
  * authd's store in PostgreSQL (astore.h): the only file of authd that
- * calls libpq. The pool, the lazy connections and their one reset per
- * call, and the statements, each sent with PQexecParams (values apart
- * from the SQL text, read in text form). No named prepared statements:
- * a connection carries no state that a reset or a transaction-pooling
- * proxy (PgBouncer) could lose.
+ * calls libpq. The statements, each sent with PQexecParams (values apart
+ * from the SQL text, read in text form), over the pool of db/pg_pool.h:
+ * lazy connections and their one reset per call. No named prepared
+ * statements: a connection carries no state that a reset or a
+ * transaction-pooling proxy (PgBouncer) could lose.
  *
- * The retry rule (docs/authd-store.md, "Reconnecting"): every write is an
- * explicit BEGIN ... COMMIT, so a connection lost before the COMMIT was
- * sent has certainly written nothing, and the whole transaction may run
- * again on the reset connection. Once the COMMIT is sent, a lost
- * connection leaves the outcome unknown: the call fails, never repeats.
- * Reads, the purges, a session's touch (one UPDATE that only moves its
- * last use forward to now()) and the migrations repeat safely.
+ * The retry rule (docs/authd-store.md, "Reconnecting"; applied by
+ * oc_pg_pool_run): every write is an explicit BEGIN ... COMMIT, so a
+ * connection lost before the COMMIT was sent has certainly written
+ * nothing, and the whole transaction may run again on the reset
+ * connection. Once the COMMIT is sent, a lost connection leaves the
+ * outcome unknown: the call fails, never repeats. Reads, the purges, a
+ * session's touch (one UPDATE that only moves its last use forward to
+ * now()) and the migrations repeat safely.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libpq-fe.h>
-
-#include <openssl/crypto.h>
 
 #include <onecard/error.h>
 
 #include "astore_int.h"
 #include "pg_migrate.h"
-#include "pg_reason.h"
+#include "pg_pool.h"
 
 #define INT_TEXT_MAX	  24u /* bytes of a decimal int64, sign and NUL included */
-#define SQLSTATE_SIZE	  6u
-#define IDENT_SIZE	  64u /* PostgreSQL identifiers: 63 bytes and the NUL */
 #define STR_(x)		  #x
 #define STR(x)		  STR_(x)
-#define BEGIN_SQL	  "BEGIN ISOLATION LEVEL READ COMMITTED"
 #define NONCE_PKEY	  "authd_nonces_pkey"
 #define LOGIN_NONCE_KEY	  "authd_logins_nonce_key"
 #define LOGIN_CERTS_CHK	  "authd_logins_certs_check"
@@ -55,225 +49,67 @@
 #define SQLSTATE_FK_VIOLATION	  "23503"
 #define SQLSTATE_CLASS_DATA	  "22" /* data exception */
 
-struct slot {
-	PGconn *conn; /* NULL until first used; kept when broken, for PQreset */
-};
-
 struct oc_astore {
-	pthread_mutex_t mu; /* guards n_free and free_ids */
-	pthread_cond_t cv;  /* signalled when a connection is given back */
-	int mu_ok, cv_ok;
-	char *conninfo; /* may hold a password: wiped on free */
-	size_t conninfo_len;
+	struct oc_pg_pool *pool; /* db/pg_pool.h: the connections, lazily opened */
 	char instance[OC_ASTORE_INSTANCE_MAX + 1];
-	unsigned n_free;
-	unsigned free_ids[OC_ASTORE_POOL_MAX]; /* a stack: the warmest on top */
-	struct slot slots[OC_ASTORE_POOL_MAX];
 };
 
-/* One public call on one borrowed connection. */
+/* One public call: the connection the pool lent it, and this store. */
 struct call {
-	struct oc_astore *s;
-	unsigned id;
-	PGconn *conn;
-	int reset_used;			     /* connected or reset once already */
-	int commit_sent;		     /* a COMMIT went out */
-	char sqlstate[SQLSTATE_SIZE];	     /* of the last failed statement */
-	char constraint[IDENT_SIZE];	     /* its constraint, if any */
-	char reason[OC_ASTORE_DIAG_MAX + 1]; /* why it failed */
+	struct oc_pg_call *pg;
+	const struct oc_astore *s;
 };
 
 typedef int (*op_fn)(struct call *c, const void *arg);
 
-/* libpq prints server notices on stderr by default; library code must
- * not write anything. */
-static void quiet_notices(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
+/* One of the operations below, as the pool runs it. */
+struct op_run {
+	const struct oc_astore *s;
+	op_fn op;
+	const void *arg;
+};
+
+_Static_assert(OC_ASTORE_POOL_MAX <= OC_PG_POOL_MAX, "the pool holds authd's largest store");
+_Static_assert(OC_ASTORE_CONNINFO_MAX <= OC_PG_CONNINFO_MAX, "the pool takes authd's conninfo");
+_Static_assert(OC_PG_REASON_MAX == OC_ASTORE_DIAG_MAX + 1, "a call's reason fills the diagnostic");
 
 static void int_text(char out[INT_TEXT_MAX], int64_t v)
 {
 	(void)snprintf(out, INT_TEXT_MAX, "%" PRId64, v);
 }
 
-static void say(struct call *c, const char *text)
+static int run_op(struct oc_pg_call *pg, void *arg)
 {
-	oc_pg_one_line(text, c->reason, sizeof(c->reason));
+	const struct op_run *run = arg;
+	struct call c = {pg, run->s};
+
+	return run->op(&c, run->arg);
 }
 
-/* ---- the pool ------------------------------------------------------------ */
-
-/* Waits for a free connection, at most OC_ASTORE_BORROW_WAIT_SECONDS. */
-static int borrow(struct oc_astore *s, struct call *c)
-{
-	struct timespec deadline;
-	int e = 0;
-
-	memset(c, 0, sizeof(*c));
-	c->s = s;
-	if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0) {
-		oc_astore_diag_set("the clock could not be read");
-		return ONECARD_ERR_INTERNAL;
-	}
-	deadline.tv_sec += OC_ASTORE_BORROW_WAIT_SECONDS;
-	if (pthread_mutex_lock(&s->mu) != 0) {
-		oc_astore_diag_set("the pool's lock failed");
-		return ONECARD_ERR_INTERNAL;
-	}
-	while (s->n_free == 0 && e == 0) {
-		e = pthread_cond_timedwait(&s->cv, &s->mu, &deadline);
-	}
-	if (s->n_free == 0) {
-		(void)pthread_mutex_unlock(&s->mu);
-		oc_astore_diag_set(e == ETIMEDOUT ? "every database connection stayed busy"
-						  : "the pool's wait failed");
-		return e == ETIMEDOUT ? ONECARD_ERR_DATABASE : ONECARD_ERR_INTERNAL;
-	}
-	c->id = s->free_ids[--s->n_free];
-	(void)pthread_mutex_unlock(&s->mu);
-	return ONECARD_OK;
-}
-
-/* Ends a transaction left open, then returns the connection. A broken
- * one goes back too: the next call that takes it resets it. */
-static void give_back(struct call *c)
-{
-	struct oc_astore *s = c->s;
-	PGTransactionStatusType st;
-
-	if (c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK) {
-		st = PQtransactionStatus(c->conn);
-		if (st == PQTRANS_INTRANS || st == PQTRANS_INERROR) {
-			PQclear(PQexec(c->conn, "ROLLBACK"));
-		}
-	}
-	/* The lock cannot fail on a valid, unowned default mutex; if it
-	 * did, the connection is lost to the pool rather than shared. */
-	if (pthread_mutex_lock(&s->mu) != 0) {
-		return;
-	}
-	s->free_ids[s->n_free++] = c->id;
-	(void)pthread_cond_signal(&s->cv);
-	(void)pthread_mutex_unlock(&s->mu);
-}
-
-/* The borrowed slot's connection, opened on first use and reset when
- * found broken: either counts as this call's one reset. */
-static int open_conn(struct call *c)
-{
-	static const char *const keys[] = {"connect_timeout",  "application_name",
-					   "client_encoding",  "keepalives",
-					   "keepalives_idle",  "keepalives_interval",
-					   "keepalives_count", "options",
-					   "dbname",	       NULL};
-	struct slot *slot = &c->s->slots[c->id];
-	/* Earlier keywords are overridden by what conninfo (expanded as
-	 * "dbname", last) says: these are defaults. */
-	const char *const values[] = {
-		STR(OC_ASTORE_CONNECT_TIMEOUT_SECONDS),
-		"onecard-authd",
-		"UTF8",
-		"1",
-		"30",
-		"10",
-		"3",
-		"-c statement_timeout=" STR(OC_ASTORE_STATEMENT_TIMEOUT_SECONDS) "s",
-		c->s->conninfo,
-		NULL};
-
-	if (slot->conn == NULL) {
-		slot->conn = PQconnectdbParams(keys, values, 1);
-		if (slot->conn == NULL) {
-			say(c, "out of memory opening a connection");
-			return ONECARD_ERR_NOMEM;
-		}
-		(void)PQsetNoticeProcessor(slot->conn, quiet_notices, NULL);
-		c->reset_used = 1;
-	} else if (PQstatus(slot->conn) != CONNECTION_OK) {
-		PQreset(slot->conn);
-		c->reset_used = 1;
-	}
-	c->conn = slot->conn;
-	if (PQstatus(c->conn) != CONNECTION_OK) {
-		oc_pg_reason(c->conn, NULL, c->reason, sizeof(c->reason));
-		return ONECARD_ERR_DATABASE;
-	}
-	return ONECARD_OK;
-}
-
-/* A lost connection may be reset and the call's work repeated when this
- * call has not reset it yet and no COMMIT went out. */
-static int may_repeat(const struct call *c)
-{
-	return !c->reset_used && !c->commit_sent && c->conn != NULL &&
-	       PQstatus(c->conn) == CONNECTION_BAD;
-}
-
-/* Borrows a connection, runs op on it (again once after a reset when
- * may_repeat), gives it back; sets the diagnostic. */
+/* Runs op on a connection of the pool (again once after a reset, by the
+ * retry rule above: db/pg_pool.h); sets the diagnostic. */
 static int with_connection(struct oc_astore *s, op_fn op, const void *arg)
 {
-	struct call c;
+	struct op_run run = {s, op, arg};
+	char reason[OC_PG_REASON_MAX];
 	int r;
 
-	r = borrow(s, &c);
-	if (r != ONECARD_OK) {
-		return r;
-	}
-	r = open_conn(&c);
-	if (r == ONECARD_OK) {
-		r = op(&c, arg);
-	}
-	if (r == ONECARD_ERR_DATABASE && may_repeat(&c)) {
-		PQreset(c.conn);
-		c.reset_used = 1;
-		if (PQstatus(c.conn) == CONNECTION_OK) {
-			c.commit_sent = 0;
-			c.sqlstate[0] = '\0';
-			c.constraint[0] = '\0';
-			c.reason[0] = '\0';
-			r = op(&c, arg);
-		} else {
-			oc_pg_reason(c.conn, NULL, c.reason, sizeof(c.reason));
-		}
-	}
-	give_back(&c);
-	if (r == ONECARD_OK) {
-		oc_astore_diag_set("");
-	} else {
-		oc_astore_diag_set(c.reason[0] != '\0' ? c.reason : onecard_strerror(r));
-	}
+	r = oc_pg_pool_run(s->pool, run_op, &run, reason, sizeof(reason));
+	oc_astore_diag_set(reason);
 	return r;
-}
-
-/* The pool's mutex and condition variable; borrow() measures its wait
- * on the monotonic clock. */
-static int init_sync(struct oc_astore *s)
-{
-	pthread_condattr_t attr;
-
-	if (pthread_mutex_init(&s->mu, NULL) != 0) {
-		return ONECARD_ERR_INTERNAL;
-	}
-	s->mu_ok = 1;
-	if (pthread_condattr_init(&attr) != 0) {
-		return ONECARD_ERR_INTERNAL;
-	}
-	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-	    pthread_cond_init(&s->cv, &attr) == 0) {
-		s->cv_ok = 1;
-	}
-	(void)pthread_condattr_destroy(&attr);
-	return s->cv_ok ? ONECARD_OK : ONECARD_ERR_INTERNAL;
 }
 
 int oc_astore_new(const char *conninfo, unsigned pool_size, const char *instance_name,
 		  struct oc_astore **out)
 {
+	struct oc_pg_pool_config cfg = {conninfo,
+					pool_size,
+					"onecard-authd",
+					OC_ASTORE_CONNECT_TIMEOUT_SECONDS,
+					OC_ASTORE_STATEMENT_TIMEOUT_SECONDS,
+					OC_ASTORE_BORROW_WAIT_SECONDS};
 	struct oc_astore *s = NULL;
-	unsigned i;
+	char reason[OC_PG_REASON_MAX];
 	int r = ONECARD_ERR_INTERNAL;
 
 	oc_astore_diag_set("");
@@ -288,104 +124,34 @@ int oc_astore_new(const char *conninfo, unsigned pool_size, const char *instance
 	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
+		oc_astore_diag_set("out of memory");
 		r = ONECARD_ERR_NOMEM;
 		goto out;
 	}
-	s->conninfo_len = strlen(conninfo);
-	s->conninfo = malloc(s->conninfo_len + 1);
-	if (s->conninfo == NULL) {
-		r = ONECARD_ERR_NOMEM;
-		goto out;
-	}
-	memcpy(s->conninfo, conninfo, s->conninfo_len + 1);
 	memcpy(s->instance, instance_name, strlen(instance_name) + 1);
-	r = init_sync(s);
+	r = oc_pg_pool_new(&cfg, &s->pool, reason, sizeof(reason));
 	if (r != ONECARD_OK) {
+		oc_astore_diag_set(reason);
 		goto out;
 	}
-	for (i = 0; i < pool_size; i++) {
-		/* Slot 0 on top: with a light load one connection serves. */
-		s->free_ids[i] = pool_size - 1 - i;
-	}
-	s->n_free = pool_size;
 	*out = s;
 	s = NULL;
 	r = ONECARD_OK;
 out:
-	if (r == ONECARD_ERR_NOMEM) {
-		oc_astore_diag_set("out of memory");
-	} else if (r == ONECARD_ERR_INTERNAL) {
-		oc_astore_diag_set("the pool's lock could not be made");
-	}
 	oc_astore_free(s);
 	return r;
 }
 
 void oc_astore_free(struct oc_astore *s)
 {
-	unsigned i;
-
 	if (s == NULL) {
 		return;
 	}
-	for (i = 0; i < OC_ASTORE_POOL_MAX; i++) {
-		if (s->slots[i].conn != NULL) {
-			PQfinish(s->slots[i].conn);
-		}
-	}
-	if (s->conninfo != NULL) {
-		OPENSSL_cleanse(s->conninfo, s->conninfo_len);
-		free(s->conninfo);
-	}
-	if (s->cv_ok) {
-		(void)pthread_cond_destroy(&s->cv);
-	}
-	if (s->mu_ok) {
-		(void)pthread_mutex_destroy(&s->mu);
-	}
+	oc_pg_pool_free(s->pool);
 	free(s);
 }
 
 /* ---- statements ---------------------------------------------------------- */
-
-/* Runs a statement; keeps its result only if it has status want. On
- * failure notes the SQLSTATE, the constraint and the reason. */
-static int exec(struct call *c, const char *sql, int n, const char *const *values,
-		ExecStatusType want, PGresult **out)
-{
-	PGresult *res;
-	const char *v;
-
-	if (out != NULL) {
-		*out = NULL;
-	}
-	res = PQexecParams(c->conn, sql, n, NULL, values, NULL, NULL, 0);
-	if (res != NULL && PQresultStatus(res) == want) {
-		if (out != NULL) {
-			*out = res;
-		} else {
-			PQclear(res);
-		}
-		return ONECARD_OK;
-	}
-	c->sqlstate[0] = '\0';
-	c->constraint[0] = '\0';
-	if (res != NULL) {
-		v = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		(void)snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", v != NULL ? v : "");
-		v = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
-		(void)snprintf(c->constraint, sizeof(c->constraint), "%s", v != NULL ? v : "");
-	}
-	oc_pg_reason(c->conn, res, c->reason, sizeof(c->reason));
-	PQclear(res);
-	return ONECARD_ERR_DATABASE;
-}
-
-static int failed_with(const struct call *c, const char *sqlstate, const char *constraint)
-{
-	return strcmp(c->sqlstate, sqlstate) == 0 &&
-	       (constraint == NULL || strcmp(c->constraint, constraint) == 0);
-}
 
 /* The decimal integer in column col of row 0 (our own SQL's bigint). */
 static int result_int(struct call *c, const PGresult *res, int col, int64_t *out)
@@ -396,14 +162,14 @@ static int result_int(struct call *c, const PGresult *res, int col, int64_t *out
 
 	*out = 0;
 	if (PQntuples(res) < 1 || PQnfields(res) <= col || PQgetisnull(res, 0, col)) {
-		say(c, "unexpected shape of a result");
+		oc_pg_say(c->pg, "unexpected shape of a result");
 		return ONECARD_ERR_DATABASE;
 	}
 	v = PQgetvalue(res, 0, col);
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (errno != 0 || end == v || *end != '\0') {
-		say(c, "unexpected number in a result");
+		oc_pg_say(c->pg, "unexpected number in a result");
 		return ONECARD_ERR_DATABASE;
 	}
 	*out = (int64_t)n;
@@ -421,40 +187,11 @@ static int result_count(struct call *c, PGresult *res, int64_t *out)
 	errno = 0;
 	v = strtoll(count, &end, 10);
 	if (errno != 0 || end == count || *end != '\0' || v < 0) {
-		say(c, "unexpected row count in a result");
+		oc_pg_say(c->pg, "unexpected row count in a result");
 		return ONECARD_ERR_DATABASE;
 	}
 	*out = (int64_t)v;
 	return ONECARD_OK;
-}
-
-static int begin(struct call *c)
-{
-	return exec(c, BEGIN_SQL, 0, NULL, PGRES_COMMAND_OK, NULL);
-}
-
-/* From here on a lost connection leaves the outcome unknown. */
-static int commit(struct call *c)
-{
-	PGresult *res;
-	int r = ONECARD_OK;
-
-	c->commit_sent = 1;
-	res = PQexecParams(c->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		if (PQstatus(c->conn) != CONNECTION_OK) {
-			say(c, "the connection was lost at COMMIT: the outcome is unknown");
-		} else {
-			oc_pg_reason(c->conn, res, c->reason, sizeof(c->reason));
-		}
-		r = ONECARD_ERR_DATABASE;
-	} else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
-		/* In a failed transaction the server answers ROLLBACK. */
-		say(c, "the transaction was rolled back");
-		r = ONECARD_ERR_DATABASE;
-	}
-	PQclear(res);
-	return r;
 }
 
 /* ---- operations ---------------------------------------------------------- */
@@ -462,7 +199,7 @@ static int commit(struct call *c)
 static int op_ping(struct call *c, const void *arg)
 {
 	(void)arg;
-	return exec(c, "SELECT 1", 0, NULL, PGRES_TUPLES_OK, NULL);
+	return oc_pg_exec(c->pg, "SELECT 1", 0, NULL, PGRES_TUPLES_OK, NULL);
 }
 
 static int op_migrate(struct call *c, const void *arg)
@@ -471,7 +208,7 @@ static int op_migrate(struct call *c, const void *arg)
 					    oc_astore_migrations, oc_astore_migrations_len};
 
 	(void)arg;
-	return oc_pg_migrate(c->conn, &schema, c->reason, sizeof(c->reason));
+	return oc_pg_migrate(c->pg->conn, &schema, c->pg->reason, sizeof(c->pg->reason));
 }
 
 static int op_challenge(struct call *c, const void *arg)
@@ -487,15 +224,16 @@ static int op_challenge(struct call *c, const void *arg)
 	values[2] = ch->audience;
 	values[3] = ch->nonce_hex;
 	values[4] = expires;
-	r = begin(c);
+	r = oc_pg_begin(c->pg);
 	if (r == ONECARD_OK) {
-		r = exec(c,
-			 "INSERT INTO authd_challenges (instance, remote_addr, audience, nonce,"
-			 " expires_at) VALUES ($1, $2, $3, $4, to_timestamp($5::bigint))",
-			 5, values, PGRES_COMMAND_OK, NULL);
+		r = oc_pg_exec(
+			c->pg,
+			"INSERT INTO authd_challenges (instance, remote_addr, audience, nonce,"
+			" expires_at) VALUES ($1, $2, $3, $4, to_timestamp($5::bigint))",
+			5, values, PGRES_COMMAND_OK, NULL);
 	}
 	if (r == ONECARD_OK) {
-		r = commit(c);
+		r = oc_pg_commit(c->pg);
 	}
 	return r;
 }
@@ -531,12 +269,12 @@ static int insert_nonce(struct call *c, const struct oc_astore_login *l)
 	values[0] = l->nonce_hex;
 	values[1] = expires;
 	values[2] = c->s->instance;
-	r = exec(c,
-		 "INSERT INTO authd_nonces (nonce, expires_at, instance)"
-		 " VALUES ($1, to_timestamp($2::bigint), $3)",
-		 3, values, PGRES_COMMAND_OK, NULL);
-	if (r != ONECARD_OK && failed_with(c, SQLSTATE_UNIQUE_VIOLATION, NONCE_PKEY)) {
-		say(c, "the challenge's nonce was used before");
+	r = oc_pg_exec(c->pg,
+		       "INSERT INTO authd_nonces (nonce, expires_at, instance)"
+		       " VALUES ($1, to_timestamp($2::bigint), $3)",
+		       3, values, PGRES_COMMAND_OK, NULL);
+	if (r != ONECARD_OK && oc_pg_failed_with(c->pg, SQLSTATE_UNIQUE_VIOLATION, NONCE_PKEY)) {
+		oc_pg_say(c->pg, "the challenge's nonce was used before");
 		r = ONECARD_ERR_EXISTS;
 	}
 	return r;
@@ -549,7 +287,7 @@ static int returned_id(struct call *c, const PGresult *res, char id[INT_TEXT_MAX
 
 	id[0] = '\0';
 	if (v[0] == '\0' || strlen(v) >= INT_TEXT_MAX || v[strspn(v, "0123456789")] != '\0') {
-		say(c, "unexpected row id in a result");
+		oc_pg_say(c->pg, "unexpected row id in a result");
 		return ONECARD_ERR_DATABASE;
 	}
 	memcpy(id, v, strlen(v) + 1);
@@ -578,24 +316,24 @@ static int insert_login(struct call *c, const struct oc_astore_login *l,
 	values[10] = l->certs_json;
 	values[11] = t != NULL ? t->jti : NULL;
 	values[12] = l->method != NULL ? l->method : OC_ASTORE_METHOD_CARD;
-	r = exec(c,
-		 "INSERT INTO authd_logins (instance, remote_addr, audience, outcome, reason,"
-		 " detail, nonce, person_id, enterprise_uscc, card_id, certs, jti, method)"
-		 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-		 " COALESCE($11::jsonb, '[]'::jsonb), $12, $13) RETURNING id",
-		 13, values, PGRES_TUPLES_OK, &res);
+	r = oc_pg_exec(c->pg,
+		       "INSERT INTO authd_logins (instance, remote_addr, audience, outcome, reason,"
+		       " detail, nonce, person_id, enterprise_uscc, card_id, certs, jti, method)"
+		       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+		       " COALESCE($11::jsonb, '[]'::jsonb), $12, $13) RETURNING id",
+		       13, values, PGRES_TUPLES_OK, &res);
 	if (r != ONECARD_OK) {
-		if (failed_with(c, SQLSTATE_UNIQUE_VIOLATION, LOGIN_NONCE_KEY)) {
+		if (oc_pg_failed_with(c->pg, SQLSTATE_UNIQUE_VIOLATION, LOGIN_NONCE_KEY)) {
 			/* A nonce purged early, but used by a login on record. */
-			say(c, "the challenge's nonce was used before");
+			oc_pg_say(c->pg, "the challenge's nonce was used before");
 			r = ONECARD_ERR_EXISTS;
-		} else if (strncmp(c->sqlstate, SQLSTATE_CLASS_DATA, 2) == 0 ||
-			   failed_with(c, SQLSTATE_CHECK_VIOLATION, LOGIN_CERTS_CHK)) {
+		} else if (strncmp(c->pg->sqlstate, SQLSTATE_CLASS_DATA, 2) == 0 ||
+			   oc_pg_failed_with(c->pg, SQLSTATE_CHECK_VIOLATION, LOGIN_CERTS_CHK)) {
 			/* A data exception here can only come from $11::jsonb,
 			 * the one conversion of a caller's text (22P02 invalid
 			 * JSON, 22P05 a \u0000 escape...); the other values are
 			 * text checked before, or numbers written here. */
-			say(c, "the certificates' JSON is not a JSON array");
+			oc_pg_say(c->pg, "the certificates' JSON is not a JSON array");
 			r = ONECARD_ERR_BAD_FORMAT;
 		}
 		goto out;
@@ -630,19 +368,22 @@ static int insert_session(struct call *c, const struct oc_astore_login *l,
 	values[8] = ss->certs_json;
 	values[9] = absolute;
 	values[10] = idle;
-	r = exec(c,
-		 "INSERT INTO authd_sessions (sid, secret_hash, login_id, person_id,"
-		 " enterprise_uscc, card_id, acr, amr, certs, created_at, expires_at,"
-		 " idle_timeout, last_used_at)"
-		 " VALUES ($1, $2::bytea, $3::bigint, $4, $5, $6, $7, $8::jsonb, $9::jsonb,"
-		 " now(), now() + $10::bigint * interval '1 second', $11::integer, now())",
-		 11, values, PGRES_COMMAND_OK, NULL);
+	r = oc_pg_exec(c->pg,
+		       "INSERT INTO authd_sessions (sid, secret_hash, login_id, person_id,"
+		       " enterprise_uscc, card_id, acr, amr, certs, created_at, expires_at,"
+		       " idle_timeout, last_used_at)"
+		       " VALUES ($1, $2::bytea, $3::bigint, $4, $5, $6, $7, $8::jsonb, $9::jsonb,"
+		       " now(), now() + $10::bigint * interval '1 second', $11::integer, now())",
+		       11, values, PGRES_COMMAND_OK, NULL);
 	/* The two conversions of a caller's text are $8 and $9 (jsonb);
 	 * the rest is text checked before, or numbers written here. */
-	if (r != ONECARD_OK && (strncmp(c->sqlstate, SQLSTATE_CLASS_DATA, 2) == 0 ||
-				failed_with(c, SQLSTATE_CHECK_VIOLATION, SESSION_AMR_CHK) ||
-				failed_with(c, SQLSTATE_CHECK_VIOLATION, SESSION_CERTS_CHK))) {
-		say(c, "the session's amr or certificates' JSON is not a JSON array of its kind");
+	if (r != ONECARD_OK &&
+	    (strncmp(c->pg->sqlstate, SQLSTATE_CLASS_DATA, 2) == 0 ||
+	     oc_pg_failed_with(c->pg, SQLSTATE_CHECK_VIOLATION, SESSION_AMR_CHK) ||
+	     oc_pg_failed_with(c->pg, SQLSTATE_CHECK_VIOLATION, SESSION_CERTS_CHK))) {
+		oc_pg_say(
+			c->pg,
+			"the session's amr or certificates' JSON is not a JSON array of its kind");
 		r = ONECARD_ERR_BAD_FORMAT;
 	}
 	return r;
@@ -668,19 +409,19 @@ static int insert_token(struct call *c, const struct oc_astore_token *t, const c
 	values[7] = iat;
 	values[8] = exp;
 	values[9] = t->sid;
-	r = exec(c,
-		 "INSERT INTO authd_tokens (jti, login_id, grant_id, sub, aud, kid, acr, iat,"
-		 " exp, sid) VALUES ($1, $2::bigint, $3::bigint, $4, $5, $6, $7,"
-		 " to_timestamp($8::bigint), to_timestamp($9::bigint), $10)",
-		 10, values, PGRES_COMMAND_OK, NULL);
-	if (r != ONECARD_OK && failed_with(c, SQLSTATE_FK_VIOLATION, TOKEN_SID_SESSION)) {
-		say(c, "the token's sid names no session of its sub");
+	r = oc_pg_exec(c->pg,
+		       "INSERT INTO authd_tokens (jti, login_id, grant_id, sub, aud, kid, acr, iat,"
+		       " exp, sid) VALUES ($1, $2::bigint, $3::bigint, $4, $5, $6, $7,"
+		       " to_timestamp($8::bigint), to_timestamp($9::bigint), $10)",
+		       10, values, PGRES_COMMAND_OK, NULL);
+	if (r != ONECARD_OK && oc_pg_failed_with(c->pg, SQLSTATE_FK_VIOLATION, TOKEN_SID_SESSION)) {
+		oc_pg_say(c->pg, "the token's sid names no session of its sub");
 		r = ONECARD_ERR_INVALID_ARG;
 	} else if (r != ONECARD_OK &&
-		   (failed_with(c, SQLSTATE_CHECK_VIOLATION, TOKEN_SESSION_ACR) ||
-		    failed_with(c, SQLSTATE_CHECK_VIOLATION, TOKEN_LOGIN_ACR))) {
+		   (oc_pg_failed_with(c->pg, SQLSTATE_CHECK_VIOLATION, TOKEN_SESSION_ACR) ||
+		    oc_pg_failed_with(c->pg, SQLSTATE_CHECK_VIOLATION, TOKEN_LOGIN_ACR))) {
 		/* A password session's grant asking for a card token, say. */
-		say(c, "the token's acr is not its session's or its login's");
+		oc_pg_say(c->pg, "the token's acr is not its session's or its login's");
 		r = ONECARD_ERR_INVALID_ARG;
 	}
 	return r;
@@ -692,7 +433,7 @@ static int op_login(struct call *c, const void *arg)
 	char login_id[INT_TEXT_MAX];
 	int r;
 
-	r = begin(c);
+	r = oc_pg_begin(c->pg);
 	if (r == ONECARD_OK && a->l->nonce_hex != NULL) {
 		r = insert_nonce(c, a->l);
 	}
@@ -706,7 +447,7 @@ static int op_login(struct call *c, const void *arg)
 		r = insert_token(c, a->t, login_id, NULL);
 	}
 	if (r == ONECARD_OK) {
-		r = commit(c);
+		r = oc_pg_commit(c->pg);
 	}
 	/* On failure give_back() rolls back what is still open. */
 	return r;
@@ -768,7 +509,7 @@ static int copy_col(struct call *c, const PGresult *res, int col, char *out, siz
 	size_t len = (size_t)PQgetlength(res, 0, col);
 
 	if (PQgetisnull(res, 0, col) || len >= size) {
-		say(c, "unexpected session column in a result");
+		oc_pg_say(c->pg, "unexpected session column in a result");
 		return ONECARD_ERR_DATABASE;
 	}
 	memcpy(out, PQgetvalue(res, 0, col), len + 1);
@@ -782,12 +523,12 @@ static int dup_col(struct call *c, const PGresult *res, int col, char **out)
 
 	*out = NULL;
 	if (PQgetisnull(res, 0, col)) {
-		say(c, "unexpected session column in a result");
+		oc_pg_say(c->pg, "unexpected session column in a result");
 		return ONECARD_ERR_DATABASE;
 	}
 	*out = malloc(len + 1);
 	if (*out == NULL) {
-		say(c, "out of memory");
+		oc_pg_say(c->pg, "out of memory");
 		return ONECARD_ERR_NOMEM;
 	}
 	memcpy(*out, PQgetvalue(res, 0, col), len + 1);
@@ -807,7 +548,7 @@ static int read_session(struct call *c, const PGresult *res, enum oc_astore_sess
 	*state = 0;
 	if (PQntuples(res) != 1 || PQnfields(res) != SESSION_NCOLS ||
 	    PQgetisnull(res, 0, COL_STATE)) {
-		say(c, "unexpected shape of a session result");
+		oc_pg_say(c->pg, "unexpected shape of a session result");
 		r = ONECARD_ERR_DATABASE;
 		goto out;
 	}
@@ -821,7 +562,7 @@ static int read_session(struct call *c, const PGresult *res, enum oc_astore_sess
 	} else if (strcmp(st, "idle") == 0) {
 		*state = OC_ASTORE_SESSION_IDLE;
 	} else {
-		say(c, "unexpected session state in a result");
+		oc_pg_say(c->pg, "unexpected session state in a result");
 		r = ONECARD_ERR_DATABASE;
 		goto out;
 	}
@@ -890,16 +631,16 @@ static int op_session_use(struct call *c, const void *arg)
 		values[0] = a->sid;
 	}
 	if (a->touch) {
-		r = exec(c, a->secret_hash != NULL ? TOUCH(BY_HASH) : TOUCH(BY_SID), 1, values,
-			 PGRES_TUPLES_OK, &res);
+		r = oc_pg_exec(c->pg, a->secret_hash != NULL ? TOUCH(BY_HASH) : TOUCH(BY_SID), 1,
+			       values, PGRES_TUPLES_OK, &res);
 	} else {
 		r = ONECARD_OK;
 	}
 	if (r == ONECARD_OK && (res == NULL || PQntuples(res) == 0)) {
 		/* Not touched: read what it is, if anything. */
 		PQclear(res);
-		r = exec(c, a->secret_hash != NULL ? LOOK(BY_HASH) : LOOK(BY_SID), 1, values,
-			 PGRES_TUPLES_OK, &res);
+		r = oc_pg_exec(c->pg, a->secret_hash != NULL ? LOOK(BY_HASH) : LOOK(BY_SID), 1,
+			       values, PGRES_TUPLES_OK, &res);
 	}
 	if (r != ONECARD_OK) {
 		goto out;
@@ -942,28 +683,29 @@ static int op_session_end(struct call *c, const void *arg)
 		values[0] = a->sid;
 	}
 	values[1] = a->reason;
-	r = begin(c);
+	r = oc_pg_begin(c->pg);
 	if (r != ONECARD_OK) {
 		goto out;
 	}
-	r = exec(c,
-		 a->secret_hash != NULL
-			 ? "UPDATE authd_sessions SET ended_at = now(), end_reason = $2" BY_HASH
-			   " AND ended_at IS NULL RETURNING sid"
-			 : "UPDATE authd_sessions SET ended_at = now(), end_reason = $2" BY_SID
-			   " AND ended_at IS NULL RETURNING sid",
-		 2, values, PGRES_TUPLES_OK, &res);
+	r = oc_pg_exec(
+		c->pg,
+		a->secret_hash != NULL
+			? "UPDATE authd_sessions SET ended_at = now(), end_reason = $2" BY_HASH
+			  " AND ended_at IS NULL RETURNING sid"
+			: "UPDATE authd_sessions SET ended_at = now(), end_reason = $2" BY_SID
+			  " AND ended_at IS NULL RETURNING sid",
+		2, values, PGRES_TUPLES_OK, &res);
 	if (r != ONECARD_OK) {
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
 		/* Unknown or ended before: nothing to write. */
-		r = exec(c, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL);
+		r = oc_pg_exec(c->pg, "ROLLBACK", 0, NULL, PGRES_COMMAND_OK, NULL);
 		goto out;
 	}
 	len = (size_t)PQgetlength(res, 0, 0);
 	if (PQntuples(res) != 1 || len >= sizeof(sid)) {
-		say(c, "unexpected sid in a result");
+		oc_pg_say(c->pg, "unexpected sid in a result");
 		r = ONECARD_ERR_DATABASE;
 		goto out;
 	}
@@ -972,12 +714,12 @@ static int op_session_end(struct call *c, const void *arg)
 	values[1] = a->remote_addr;
 	values[2] = sid;
 	values[3] = a->reason;
-	r = exec(c,
-		 "INSERT INTO authd_session_events (instance, remote_addr, sid, reason)"
-		 " VALUES ($1, $2, $3, $4)",
-		 4, values, PGRES_COMMAND_OK, NULL);
+	r = oc_pg_exec(c->pg,
+		       "INSERT INTO authd_session_events (instance, remote_addr, sid, reason)"
+		       " VALUES ($1, $2, $3, $4)",
+		       4, values, PGRES_COMMAND_OK, NULL);
 	if (r == ONECARD_OK) {
-		r = commit(c);
+		r = oc_pg_commit(c->pg);
 	}
 	if (r == ONECARD_OK) {
 		*a->ended = 1;
@@ -1011,13 +753,13 @@ static int op_grant(struct call *c, const void *arg)
 	values[7] = g->reason;
 	values[8] = g->detail;
 	values[9] = a->t != NULL ? a->t->jti : NULL;
-	r = begin(c);
+	r = oc_pg_begin(c->pg);
 	if (r == ONECARD_OK) {
-		r = exec(c,
-			 "INSERT INTO authd_grants (instance, remote_addr, grant_type,"
-			 " subject_type, sid, audience, outcome, reason, detail, jti)"
-			 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-			 10, values, PGRES_TUPLES_OK, &res);
+		r = oc_pg_exec(c->pg,
+			       "INSERT INTO authd_grants (instance, remote_addr, grant_type,"
+			       " subject_type, sid, audience, outcome, reason, detail, jti)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+			       10, values, PGRES_TUPLES_OK, &res);
 	}
 	if (r == ONECARD_OK) {
 		r = returned_id(c, res, grant_id);
@@ -1026,7 +768,7 @@ static int op_grant(struct call *c, const void *arg)
 		r = insert_token(c, a->t, NULL, grant_id);
 	}
 	if (r == ONECARD_OK) {
-		r = commit(c);
+		r = oc_pg_commit(c->pg);
 	}
 	PQclear(res);
 	return r;
@@ -1061,7 +803,7 @@ static int op_purge(struct call *c, const void *arg)
 	int_text(before, a->before);
 	/* One statement, idempotent: repeating it after a lost connection
 	 * deletes nothing that should stay. */
-	r = exec(c, a->sql, 1, values, PGRES_COMMAND_OK, &res);
+	r = oc_pg_exec(c->pg, a->sql, 1, values, PGRES_COMMAND_OK, &res);
 	if (r == ONECARD_OK) {
 		r = result_count(c, res, a->deleted);
 	}
@@ -1131,9 +873,9 @@ static int op_lockout_fail(struct call *c, const void *arg)
 
 	*a->failures = 0;
 	*a->locked_until = 0;
-	r = begin(c);
+	r = oc_pg_begin(c->pg);
 	if (r == ONECARD_OK) {
-		r = exec(c, LOCKOUT_FAIL_SQL, 1, values, PGRES_TUPLES_OK, &res);
+		r = oc_pg_exec(c->pg, LOCKOUT_FAIL_SQL, 1, values, PGRES_TUPLES_OK, &res);
 	}
 	if (r == ONECARD_OK) {
 		r = result_int(c, res, 0, &n);
@@ -1142,7 +884,7 @@ static int op_lockout_fail(struct call *c, const void *arg)
 		r = result_int(c, res, 1, &until);
 	}
 	if (r == ONECARD_OK) {
-		r = commit(c);
+		r = oc_pg_commit(c->pg);
 	}
 	if (r == ONECARD_OK) {
 		*a->failures = n;
@@ -1163,7 +905,7 @@ static int op_lockout_state(struct call *c, const void *arg)
 
 	*a->failures = 0;
 	*a->locked_until = 0;
-	r = exec(c, LOCKOUT_STATE_SQL, 1, values, PGRES_TUPLES_OK, &res);
+	r = oc_pg_exec(c->pg, LOCKOUT_STATE_SQL, 1, values, PGRES_TUPLES_OK, &res);
 	if (r == ONECARD_OK && PQntuples(res) > 0) {
 		r = result_int(c, res, 0, &n);
 		if (r == ONECARD_OK) {
@@ -1184,7 +926,7 @@ static int op_lockout_clear(struct call *c, const void *arg)
 	const struct lockout_args *a = arg;
 	const char *values[1] = {a->subject};
 
-	return exec(c, LOCKOUT_CLEAR_SQL, 1, values, PGRES_COMMAND_OK, NULL);
+	return oc_pg_exec(c->pg, LOCKOUT_CLEAR_SQL, 1, values, PGRES_COMMAND_OK, NULL);
 }
 
 /* ---- the public calls ---------------------------------------------------- */

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -32,10 +31,7 @@
 
 /* What a login holds, freed at the one exit. */
 struct login {
-	struct oc_login_url url;
-	struct oc_ccache_loc loc;
-	int dirfd;
-	json_t *cache;
+	struct prog_login pl;
 	struct oc_p11_uri *uri;
 	struct oc_card_ctx *ctx;
 	struct oc_card *card;
@@ -255,7 +251,7 @@ static int post(struct login *l, const char *route, const char *body, struct oc_
 {
 	int r;
 
-	r = prog_send(l->http, &l->url, route, body, strlen(body), false, reply);
+	r = prog_send(l->pl.http, &l->pl.url, route, body, strlen(body), false, reply);
 	if (r != OC_LOGIN_EXIT_OK) {
 		return r;
 	}
@@ -334,12 +330,12 @@ static int challenge_and_sign(const struct login_opts *o, struct login *l)
 	}
 	/* The origin signed is the one connected to, never authd's word
 	 * for it (docs/authd.md): a relayed challenge must fail (P4). */
-	if (l->challenge.origin[0] != '\0' && strcmp(l->challenge.origin, l->url.origin) != 0) {
+	if (l->challenge.origin[0] != '\0' && strcmp(l->challenge.origin, l->pl.url.origin) != 0) {
 		prog_error("note: authd names its origin %s, but this login is to %s; authd "
 			   "will refuse it unless that is its origin",
-			   l->challenge.origin, l->url.origin);
+			   l->challenge.origin, l->pl.url.origin);
 	}
-	r = oc_proof_message_build(l->url.origin, strlen(l->url.origin), o->audience,
+	r = oc_proof_message_build(l->pl.url.origin, strlen(l->pl.url.origin), o->audience,
 				   strlen(o->audience), l->challenge.wire, l->challenge.wire_len,
 				   &msg, &msg_len);
 	if (r != ONECARD_OK) {
@@ -408,16 +404,12 @@ static void login_free(struct login *l)
 {
 	oc_login_token_clear(&l->token);
 	oc_login_proofs_clear(l->proofs, l->nproofs);
-	oc_login_http_free(l->http);
 	oc_card_session_close(l->session);
 	oc_card_certs_free(l->certs);
 	oc_card_free(l->card);
 	oc_card_ctx_free(l->ctx);
 	oc_p11_uri_free(l->uri);
-	json_decref(l->cache);
-	if (l->dirfd >= 0) {
-		(void)close(l->dirfd);
-	}
+	prog_login_close(&l->pl);
 	OPENSSL_cleanse(l, sizeof(*l));
 }
 
@@ -425,7 +417,6 @@ int cmd_login(const struct login_opts *o)
 {
 	struct login *l = NULL;
 	struct oc_card_certs *visible = NULL;
-	const char *why = "";
 	int64_t issued_at;
 	int r;
 
@@ -435,33 +426,9 @@ int cmd_login(const struct login_opts *o)
 		prog_error("out of memory");
 		return OC_LOGIN_EXIT_OTHER;
 	}
-	l->dirfd = -1;
-	r = oc_login_url_parse(o->authd, &l->url, &why);
-	if (r != ONECARD_OK) {
-		prog_error("--authd: %s", why);
-		r = OC_LOGIN_EXIT_USAGE;
-		goto out;
-	}
-	if (!oc_login_audience_ok(o->audience)) {
-		prog_error("--audience must be 1 to 255 characters of a-z, 0-9 and '-'");
-		r = OC_LOGIN_EXIT_USAGE;
-		goto out;
-	}
-	if (o->cacert != NULL && access(o->cacert, R_OK) != 0) {
-		prog_error("--cacert: cannot read %s: %s", o->cacert, strerror(errno));
-		r = OC_LOGIN_EXIT_USAGE;
-		goto out;
-	}
-	if (!o->no_cache) {
-		r = prog_cache_open(&l->loc, &l->dirfd, &l->cache);
-		if (r != OC_LOGIN_EXIT_OK) {
-			goto out;
-		}
-	}
-	r = oc_login_http_new(&l->url, o->cacert, &l->http);
-	if (r != ONECARD_OK) {
-		prog_error("cannot set up the HTTP client: %s", onecard_strerror(r));
-		r = OC_LOGIN_EXIT_OTHER;
+	l->pl.dirfd = -1;
+	r = prog_login_open(o, &l->pl);
+	if (r != OC_LOGIN_EXIT_OK) {
 		goto out;
 	}
 
@@ -497,19 +464,7 @@ int cmd_login(const struct login_opts *o)
 	if (r != OC_LOGIN_EXIT_OK) {
 		goto out;
 	}
-	if (!o->no_cache) {
-		r = prog_cache_store(&l->loc, l->dirfd, &l->cache, &l->url, o->audience, &l->token,
-				     issued_at);
-		if (r != OC_LOGIN_EXIT_OK) {
-			goto out;
-		}
-	}
-	if (printf("%s\n", l->token.access_token) < 0 || fflush(stdout) != 0 || ferror(stdout)) {
-		prog_error("cannot write the token to stdout");
-		r = OC_LOGIN_EXIT_OTHER;
-		goto out;
-	}
-	r = OC_LOGIN_EXIT_OK;
+	r = prog_login_keep(o, &l->pl, &l->token, issued_at);
 out:
 	oc_card_certs_free(visible);
 	login_free(l);

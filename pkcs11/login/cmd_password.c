@@ -38,11 +38,7 @@
 
 /* What one password login holds, freed and wiped at the one exit. */
 struct pw_login {
-	struct oc_login_url url;
-	struct oc_ccache_loc loc;
-	int dirfd;
-	json_t *cache;
-	struct oc_login_http *http;
+	struct prog_login pl;
 	struct oc_login_secrets secrets;
 	char *body;
 	size_t body_len;
@@ -200,7 +196,8 @@ static int send_login(const struct login_opts *o, struct pw_login *p)
 		prog_error("cannot build the login request: %s", onecard_strerror(r));
 		return OC_LOGIN_EXIT_OTHER;
 	}
-	r = prog_send(p->http, &p->url, ROUTE_PASSWORD, p->body, p->body_len, false, &p->reply);
+	r = prog_send(p->pl.http, &p->pl.url, ROUTE_PASSWORD, p->body, p->body_len, false,
+		      &p->reply);
 	oc_login_password_request_free(p->body);
 	p->body = NULL;
 	if (r != OC_LOGIN_EXIT_OK) {
@@ -225,18 +222,13 @@ static void pw_login_free(struct pw_login *p)
 	oc_login_secrets_clear(&p->secrets);
 	oc_login_token_clear(&p->token);
 	oc_login_reply_clear(&p->reply);
-	oc_login_http_free(p->http);
-	json_decref(p->cache);
-	if (p->dirfd >= 0) {
-		(void)close(p->dirfd);
-	}
+	prog_login_close(&p->pl);
 	OPENSSL_cleanse(p, sizeof(*p));
 }
 
 int cmd_password(const struct login_opts *o)
 {
 	struct pw_login *p = NULL;
-	const char *why = "";
 	int64_t issued_at;
 	int r;
 
@@ -245,41 +237,11 @@ int cmd_password(const struct login_opts *o)
 		prog_error("out of memory");
 		return OC_LOGIN_EXIT_OTHER;
 	}
-	p->dirfd = -1;
+	p->pl.dirfd = -1;
 
 	/* 1. Everything that needs neither the secrets nor the network. */
-	r = oc_login_url_parse(o->authd, &p->url, &why);
-	if (r != ONECARD_OK) {
-		prog_error("--authd: %s", why);
-		r = OC_LOGIN_EXIT_USAGE;
-		goto out;
-	}
-	if (!oc_login_user_ok(o->user)) {
-		prog_error("--user must be a person id: 1 to 64 characters of A-Z, a-z, 0-9, '.', "
-			   "'_' and '-'");
-		r = OC_LOGIN_EXIT_USAGE;
-		goto out;
-	}
-	if (!oc_login_audience_ok(o->audience)) {
-		prog_error("--audience must be 1 to 255 characters of a-z, 0-9 and '-'");
-		r = OC_LOGIN_EXIT_USAGE;
-		goto out;
-	}
-	if (o->cacert != NULL && access(o->cacert, R_OK) != 0) {
-		prog_error("--cacert: cannot read %s: %s", o->cacert, strerror(errno));
-		r = OC_LOGIN_EXIT_USAGE;
-		goto out;
-	}
-	if (!o->no_cache) {
-		r = prog_cache_open(&p->loc, &p->dirfd, &p->cache);
-		if (r != OC_LOGIN_EXIT_OK) {
-			goto out;
-		}
-	}
-	r = oc_login_http_new(&p->url, o->cacert, &p->http);
-	if (r != ONECARD_OK) {
-		prog_error("cannot set up the HTTP client: %s", onecard_strerror(r));
-		r = OC_LOGIN_EXIT_OTHER;
+	r = prog_login_open(o, &p->pl);
+	if (r != OC_LOGIN_EXIT_OK) {
 		goto out;
 	}
 
@@ -296,19 +258,7 @@ int cmd_password(const struct login_opts *o)
 	if (r != OC_LOGIN_EXIT_OK) {
 		goto out;
 	}
-	if (!o->no_cache) {
-		r = prog_cache_store(&p->loc, p->dirfd, &p->cache, &p->url, o->audience, &p->token,
-				     issued_at);
-		if (r != OC_LOGIN_EXIT_OK) {
-			goto out;
-		}
-	}
-	if (printf("%s\n", p->token.access_token) < 0 || fflush(stdout) != 0 || ferror(stdout)) {
-		prog_error("cannot write the token to stdout");
-		r = OC_LOGIN_EXIT_OTHER;
-		goto out;
-	}
-	r = OC_LOGIN_EXIT_OK;
+	r = prog_login_keep(o, &p->pl, &p->token, issued_at);
 out:
 	pw_login_free(p);
 	free(p);

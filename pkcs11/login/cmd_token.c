@@ -38,15 +38,6 @@ struct token_run {
 	char user[OC_LOGIN_USER_MAX + 1]; /* and its person id, for the advice; "" if odd */
 };
 
-static int print_token(const char *token)
-{
-	if (printf("%s\n", token) < 0 || fflush(stdout) != 0 || ferror(stdout)) {
-		prog_error("cannot write the token to stdout");
-		return OC_LOGIN_EXIT_OTHER;
-	}
-	return OC_LOGIN_EXIT_OK;
-}
-
 static int no_session(const char *audience, const char *where)
 {
 	prog_error("no SSO session in the credential cache (%s): log in with your card first: " PROG
@@ -247,7 +238,7 @@ int cmd_token(const struct login_opts *o)
 		cached = oc_ccache_token_get(t.cache, o->token, (int64_t)time(NULL),
 					     OC_LOGIN_TOKEN_MIN_LEFT);
 		if (cached != NULL) {
-			r = print_token(cached);
+			r = prog_print_token(cached);
 			goto out;
 		}
 	}
@@ -263,7 +254,7 @@ int cmd_token(const struct login_opts *o)
 			goto out;
 		}
 	}
-	r = print_token(t.token.access_token);
+	r = prog_print_token(t.token.access_token);
 out:
 	oc_login_form_free(t.form);
 	oc_login_token_clear(&t.token);

@@ -6,8 +6,9 @@
  * gets a token for another module from the cached SSO session;
  * cmd_cache.c shows the credential cache; cmd_logout.c ends the session
  * and removes the cache; prog_authd.c is what they share to talk to
- * authd. Errors are one line on stderr starting with "onecard-login: ",
- * logged once; the token goes to stdout only.
+ * authd, prog_login.c what the two logins share. Errors are one line on
+ * stderr starting with "onecard-login: ", logged once; the token goes to
+ * stdout only.
  */
 #ifndef ONECARD_LOGIN_PROG_H
 #define ONECARD_LOGIN_PROG_H
@@ -97,5 +98,38 @@ int prog_cache_open(struct oc_ccache_loc *loc, int *dirfd, json_t **cache);
 int prog_cache_store(const struct oc_ccache_loc *loc, int dirfd, json_t **cache,
 		     const struct oc_login_url *url, const char *audience,
 		     const struct oc_login_token *token, int64_t issued_at);
+
+/* ---- what the two logins share (prog_login.c) -------------------------- */
+
+/* A login's authd and credential cache: set up by prog_login_open, freed
+ * by prog_login_close. dirfd is -1, and cache NULL, while there is none
+ * (--no-cache). */
+struct prog_login {
+	struct oc_login_url url;
+	struct oc_ccache_loc loc;
+	int dirfd;
+	json_t *cache;
+	struct oc_login_http *http;
+};
+
+/* A login's first step, before any secret is asked or anything sent:
+ * --authd, --user (with --password), --audience and --cacert checked,
+ * the cache opened and read (unless --no-cache), the HTTP client set up.
+ * OC_LOGIN_EXIT_OK, else the exit status, reported; either way *pl is to
+ * be given to prog_login_close. */
+int prog_login_open(const struct login_opts *o, struct prog_login *pl);
+
+/* A login's last step: token (and the session it opened) kept in the
+ * cache (unless --no-cache), then printed. issued_at: taken before the
+ * request left. OC_LOGIN_EXIT_OK, else the exit status, reported. */
+int prog_login_keep(const struct login_opts *o, struct prog_login *pl,
+		    const struct oc_login_token *token, int64_t issued_at);
+
+/* Frees what prog_login_open set up; a zeroed *pl with dirfd -1 too. */
+void prog_login_close(struct prog_login *pl);
+
+/* token and a newline on stdout, flushed. OC_LOGIN_EXIT_OK, else the
+ * exit status, reported. */
+int prog_print_token(const char *token);
 
 #endif /* ONECARD_LOGIN_PROG_H */

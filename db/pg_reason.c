@@ -7,29 +7,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pg_line.h"
 #include "pg_reason.h"
 
 void oc_pg_one_line(const char *text, char *out, size_t size)
 {
-	size_t i, n;
+	size_t n;
 
 	if (size == 0) {
 		return;
 	}
-	if (text == NULL) {
-		text = "";
-	}
-	n = strcspn(text, "\r\n");
-	if (n > size - 1) {
-		n = size - 1;
-	}
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)text[i];
-
-		out[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-	}
-	out[n] = '\0';
+	oc_pg_line_copy(text, out, size);
 	/* Trailing blanks (libpq ends its messages with "\n"). */
+	n = strlen(out);
 	while (n > 0 && out[n - 1] == ' ') {
 		out[--n] = '\0';
 	}

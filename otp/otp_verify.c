@@ -10,26 +10,13 @@
 
 #include "otp.h"
 #include "otp_int.h"
+#include "pg_line.h"
 
 static _Thread_local char diag[OC_OTP_DIAG_MAX + 1];
 
 void oc_otp_diag_set(const char *text)
 {
-	size_t i, n;
-
-	if (text == NULL) {
-		text = "";
-	}
-	n = strcspn(text, "\r\n");
-	if (n > OC_OTP_DIAG_MAX) {
-		n = OC_OTP_DIAG_MAX;
-	}
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)text[i];
-
-		diag[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-	}
-	diag[n] = '\0';
+	oc_pg_line_copy(text, diag, sizeof(diag));
 }
 
 const char *oc_otp_store_diagnostic(void)

@@ -12,26 +12,13 @@
 
 #include "astore_int.h"
 #include "identity.h"
+#include "pg_line.h"
 
 static _Thread_local char diag[OC_ASTORE_DIAG_MAX + 1];
 
 void oc_astore_diag_set(const char *text)
 {
-	size_t i, n;
-
-	if (text == NULL) {
-		text = "";
-	}
-	n = strcspn(text, "\r\n");
-	if (n > OC_ASTORE_DIAG_MAX) {
-		n = OC_ASTORE_DIAG_MAX;
-	}
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)text[i];
-
-		diag[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-	}
-	diag[n] = '\0';
+	oc_pg_line_copy(text, diag, sizeof(diag));
 }
 
 const char *oc_astore_diagnostic(void)

@@ -11,13 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include <onecard/error.h>
 
 #include "cli.h"
 #include "cli_line.h"
-#include "pw_file.h"
+#include "dir_env.h"
 
 /* Library error code -> exit status; everything else is CLI_EXIT_OTHER. */
 static const struct exit_row {
@@ -106,64 +104,17 @@ int cli_conn_option(struct cli_conn *conn, int c, const char *arg)
 	}
 }
 
-static const char *option_or_env(const char *value, const char *env)
-{
-	const char *v = value != NULL ? value : getenv(env);
-
-	return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
 int cli_connect(const char *cmd, const struct cli_conn *conn, struct oc_dir **dir)
 {
-	char pw[OC_DIR_PASSWORD_MAX + 2];
-	const char *uri, *base, *bind_dn, *pw_file;
-	size_t pw_len = 0;
-	int r, saved;
+	const struct oc_dir_env env = {conn->uri, conn->base, conn->bind_dn, conn->pw_file};
+	enum oc_dir_env_fail fail;
+	char why[OC_DIR_ENV_WHY_MAX];
+	int r;
 
-	*dir = NULL;
-	uri = option_or_env(conn->uri, "ONECARD_LDAP_URI");
-	base = option_or_env(conn->base, "ONECARD_LDAP_BASE");
-	bind_dn = option_or_env(conn->bind_dn, "ONECARD_LDAP_BIND_DN");
-	pw_file = option_or_env(conn->pw_file, OC_DIR_PW_ENV);
-	if (uri == NULL || base == NULL || bind_dn == NULL || pw_file == NULL) {
-		cli_error("%s: the directory is not named: give --uri, --base, --bind-dn and "
-			  "--bind-pw-file, or set ONECARD_LDAP_URI, ONECARD_LDAP_BASE, "
-			  "ONECARD_LDAP_BIND_DN and ONECARD_LDAP_BIND_PW_FILE",
-			  cmd);
-		return CLI_EXIT_USAGE;
-	}
-	r = oc_dir_pw_from_file(pw_file, pw, sizeof(pw), &pw_len);
-	saved = errno;
-	switch (r) {
-	case ONECARD_OK:
-		break;
-	case ONECARD_ERR_INVALID_ARG:
-		cli_error("%s: the bind password file is refused: not a regular file, or group or "
-			  "others may access it (chmod 600 it)",
-			  cmd);
-		return CLI_EXIT_USAGE;
-	case ONECARD_ERR_IO:
-		cli_error("%s: cannot read the bind password file: %s", cmd, strerror(saved));
-		return CLI_EXIT_OTHER;
-	case ONECARD_ERR_TOO_LARGE:
-		cli_error("%s: the bind password is longer than %u bytes", cmd,
-			  OC_DIR_PASSWORD_MAX);
-		return CLI_EXIT_USAGE;
-	default:
-		cli_error("%s: the bind password file is empty or holds a NUL byte", cmd);
-		return CLI_EXIT_USAGE;
-	}
-	r = oc_dir_new(uri, base, bind_dn, pw, pw_len, dir);
-	OPENSSL_cleanse(pw, sizeof(pw));
-	if (r == ONECARD_ERR_INVALID_ARG || r == ONECARD_ERR_TOO_LARGE) {
-		cli_error(
-			"%s: the directory URI, base or bind DN is not usable (URIs: all ldapi://, "
-			"or ldap:// and ldaps://)",
-			cmd);
-		return CLI_EXIT_USAGE;
-	}
+	r = oc_dir_env_new(&env, dir, &fail, why, sizeof(why));
 	if (r != ONECARD_OK) {
-		return cli_fail(cmd, "cannot prepare the connection", r, NULL);
+		cli_error("%s: %s", cmd, why);
+		return cli_exit_for(r);
 	}
 	return CLI_EXIT_OK;
 }

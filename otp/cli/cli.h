@@ -30,6 +30,7 @@
 #include <getopt.h>
 #include <stddef.h>
 
+#include "dir_env.h"
 #include "directory.h"
 #include "otp.h"
 
@@ -57,13 +58,10 @@ enum cli_exit {
 
 /* Options every subcommand may take, else the environment. */
 struct cli_opts {
-	const char *person;   /* --person */
-	const char *key_file; /* --key-file, ONECARD_OTP_KEY_FILE */
-	const char *db;	      /* --db, ONECARD_PG */
-	const char *uri;      /* --uri, ONECARD_LDAP_URI */
-	const char *base;     /* --base, ONECARD_LDAP_BASE */
-	const char *bind_dn;  /* --bind-dn, ONECARD_LDAP_BIND_DN */
-	const char *pw_file;  /* --bind-pw-file, ONECARD_LDAP_BIND_PW_FILE */
+	const char *person;    /* --person */
+	const char *key_file;  /* --key-file, ONECARD_OTP_KEY_FILE */
+	const char *db;	       /* --db, ONECARD_PG */
+	struct oc_dir_env dir; /* --uri, --base, --bind-dn, --bind-pw-file (dir_env.h) */
 };
 
 enum cli_opt {

@@ -6,16 +6,13 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
 
 #include <onecard/error.h>
 
 #include "cli.h"
 #include "cli_line.h"
-#include "pw_file.h"
+#include "dir_env.h"
 
 /* Library error code -> exit status; everything else is CLI_EXIT_OTHER. */
 static const struct exit_row {
@@ -76,16 +73,16 @@ int cli_common_option(struct cli_opts *o, int c, const char *arg)
 		o->db = arg;
 		return 1;
 	case CLI_OPT_URI:
-		o->uri = arg;
+		o->dir.uri = arg;
 		return 1;
 	case CLI_OPT_BASE:
-		o->base = arg;
+		o->dir.base = arg;
 		return 1;
 	case CLI_OPT_BIND_DN:
-		o->bind_dn = arg;
+		o->dir.bind_dn = arg;
 		return 1;
 	case CLI_OPT_BIND_PW_FILE:
-		o->pw_file = arg;
+		o->dir.pw_file = arg;
 		return 1;
 	default:
 		return 0;
@@ -161,55 +158,35 @@ int cli_open_store(const char *cmd, const struct cli_opts *o, oc_otp_store **st)
 	return CLI_EXIT_OK;
 }
 
-/* The directory handle from the options, else the environment. */
+/* The directory handle from the options, else the environment. Four
+ * failures are worded here as onecard-otp always has (the rest as in
+ * dir_env.c). */
 static int connect_directory(const char *cmd, const struct cli_opts *o, struct oc_dir **dir)
 {
-	char pw[OC_DIR_PASSWORD_MAX + 2];
-	const char *uri, *base, *bind_dn, *pw_file;
-	size_t pw_len = 0;
-	int r, saved;
+	enum oc_dir_env_fail fail;
+	char why[OC_DIR_ENV_WHY_MAX];
+	int r;
 
-	*dir = NULL;
-	uri = option_or_env(o->uri, "ONECARD_LDAP_URI");
-	base = option_or_env(o->base, "ONECARD_LDAP_BASE");
-	bind_dn = option_or_env(o->bind_dn, "ONECARD_LDAP_BIND_DN");
-	pw_file = option_or_env(o->pw_file, OC_DIR_PW_ENV);
-	if (uri == NULL || base == NULL || bind_dn == NULL || pw_file == NULL) {
-		cli_error("%s: the directory is not named: give --uri, --base, --bind-dn and "
-			  "--bind-pw-file, or set ONECARD_LDAP_URI, ONECARD_LDAP_BASE, "
-			  "ONECARD_LDAP_BIND_DN and ONECARD_LDAP_BIND_PW_FILE",
-			  cmd);
-		return CLI_EXIT_USAGE;
-	}
-	r = oc_dir_pw_from_file(pw_file, pw, sizeof(pw), &pw_len);
-	saved = errno;
-	switch (r) {
-	case ONECARD_OK:
-		break;
-	case ONECARD_ERR_INVALID_ARG:
-		cli_error("%s: the bind password file is refused: not a regular file, or group or "
-			  "others may access it (chmod 600 it)",
-			  cmd);
-		return CLI_EXIT_USAGE;
-	case ONECARD_ERR_IO:
-		cli_error("%s: cannot read the bind password file: %s", cmd, strerror(saved));
-		return CLI_EXIT_OTHER;
-	default:
+	r = oc_dir_env_new(&o->dir, dir, &fail, why, sizeof(why));
+	switch (fail) {
+	case OC_DIR_ENV_OK:
+		return CLI_EXIT_OK;
+	case OC_DIR_ENV_PW_TOO_LONG:
+	case OC_DIR_ENV_PW_FORM:
 		cli_error("%s: the bind password file is empty, too long or holds a NUL byte", cmd);
-		return CLI_EXIT_USAGE;
-	}
-	r = oc_dir_new(uri, base, bind_dn, pw, pw_len, dir);
-	OPENSSL_cleanse(pw, sizeof(pw));
-	if (r == ONECARD_ERR_INVALID_ARG || r == ONECARD_ERR_TOO_LARGE) {
+		break;
+	case OC_DIR_ENV_NAMES_FORM:
 		cli_error("%s: the directory URI, base or bind DN is not usable", cmd);
-		return CLI_EXIT_USAGE;
-	}
-	if (r != ONECARD_OK) {
+		break;
+	case OC_DIR_ENV_HANDLE:
 		cli_error("%s: cannot prepare the directory connection: %s", cmd,
 			  onecard_strerror(r));
-		return CLI_EXIT_OTHER;
+		break;
+	default:
+		cli_error("%s: %s", cmd, why);
+		break;
 	}
-	return CLI_EXIT_OK;
+	return r == ONECARD_ERR_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_OTHER;
 }
 
 int cli_check_directory(const char *cmd, const struct cli_opts *o)
